@@ -1,0 +1,44 @@
+"""One figure style for the whole collection (CONVENTIONS.md, "Figures and style")."""
+
+from __future__ import annotations
+
+import matplotlib as mpl
+
+FIGSIZE = (7.0, 4.2)          # one panel
+FIGSIZE_WIDE = (12.0, 4.0)    # a row of three panels
+DPI = 90                      # PNG in the notebook: sharp enough, small files
+
+# Colours by role, so the same thing looks the same in every notebook.
+COLORS = {
+    "stable": "#1f5fa8",
+    "unstable": "#c0392b",
+    "infeasible": "#9a9a9a",
+    "paper": "#333333",
+    "ours": "#1f5fa8",
+    "accent": "#e08a00",
+}
+
+
+def apply_style() -> None:
+    """Seaborn's whitegrid theme with fixed sizes and a moderate PNG resolution."""
+    import seaborn as sns
+
+    sns.set_theme(context="notebook", style="whitegrid", palette="deep")
+    mpl.rcParams.update({
+        "figure.figsize": FIGSIZE,
+        "figure.dpi": DPI,
+        "savefig.dpi": DPI,
+        "figure.autolayout": False,
+        "figure.constrained_layout.use": True,
+        "axes.titlesize": "medium",
+        "axes.labelsize": "medium",
+        "legend.fontsize": "small",
+        "legend.frameon": True,
+        "lines.linewidth": 1.8,
+    })
+    try:  # inline figures as PNG (not retina, not SVG) so committed notebooks stay small
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+        set_matplotlib_formats("png")
+    except ImportError:
+        pass
