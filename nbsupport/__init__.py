@@ -13,16 +13,16 @@ need them. ``import nbsupport`` never imports torch.
 """
 
 from nbsupport.config import PROFILES, Config, setup
-from nbsupport.records import claim, claims, claims_table, record, records
+from nbsupport.records import all_claims, all_records, claim, claims_table, record
 
 __all__ = [
     "PROFILES",
     "Config",
     "setup",
     "record",
-    "records",
+    "all_records",
     "claim",
-    "claims",
+    "all_claims",
     "claims_table",
 ]
 __version__ = "0.1.0"

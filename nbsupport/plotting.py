@@ -42,3 +42,16 @@ def apply_style() -> None:
         set_matplotlib_formats("png")
     except ImportError:
         pass
+
+
+def live_widgets() -> bool:
+    """True when ipywidgets can be shown to a person: importable and not a batch run."""
+    from nbsupport.config import in_batch_run
+
+    if in_batch_run():
+        return False
+    try:
+        import ipywidgets  # noqa: F401
+    except ImportError:
+        return False
+    return True

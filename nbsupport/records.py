@@ -46,12 +46,12 @@ def start_run(notebook: str | None, profile: str | None) -> None:
     _write_sidecar()
 
 
-def records() -> dict[str, Any]:
+def all_records() -> dict[str, Any]:
     """A copy of this run's records."""
     return dict(_state["records"])
 
 
-def claims() -> list[Claim]:
+def all_claims() -> list[Claim]:
     """This run's claims in the order they were first registered."""
     return list(_state["claims"].values())
 
@@ -102,8 +102,8 @@ def _show(text: str, payload: dict) -> None:
     print(text)
 
 
-def record(name: str, value: Any) -> Any:
-    """Store one result of this run under ``name`` and show it; returns the stored value.
+def record(name: str, value: Any) -> None:
+    """Store one result of this run under ``name`` and show it.
 
     Non-finite floats are stored as ``None`` (JSON null).
     """
@@ -113,7 +113,6 @@ def record(name: str, value: Any) -> Any:
     _state["records"][name] = plain
     _write_sidecar()
     _show(f"[record] {name} = {_format(plain)}", {"name": name, "value": plain})
-    return plain
 
 
 def claim(key: str, statement: str, holds: Any, evidence: str) -> Claim:
@@ -139,7 +138,7 @@ def claim(key: str, statement: str, holds: Any, evidence: str) -> Claim:
 
 def claims_table() -> str:
     """Print (and return) the verdict table: key, verdict, statement. No raw numbers in it."""
-    rows = claims()
+    rows = all_claims()
     if not rows:
         text = "no claims registered"
         print(text)

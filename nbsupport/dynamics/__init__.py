@@ -4,7 +4,8 @@ integration. Nothing here knows about a particular model."""
 
 from nbsupport.dynamics.continuation import Branch, Event, continue_equilibria
 from nbsupport.dynamics.equilibria import Equilibrium, analyse, classify, newton
-from nbsupport.dynamics.integrate import Trajectory, integrate_piecewise, integrate_positive
+from nbsupport.dynamics.integrate import (Trajectory, integrate_ensemble, integrate_piecewise,
+                                          integrate_positive)
 
 __all__ = [
     "Branch",
@@ -17,4 +18,5 @@ __all__ = [
     "Trajectory",
     "integrate_positive",
     "integrate_piecewise",
+    "integrate_ensemble",
 ]

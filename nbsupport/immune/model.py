@@ -182,7 +182,7 @@ class ImmuneModel:
         return np.array([q.lam / q.d, max(self.ybar, 1e-3), max(z_size, 1e-3), c_size])
 
     def continue_interior(self, c_start: float | None = None, c_min: float | None = None,
-                          ds_max: float = 0.1) -> Branch:
+                          ds_max: float = 0.05) -> Branch:
         """Pseudo-arclength branch of interior equilibria, started on the lower (stable) part
         at ``c_start`` (default 2 c_EC) and followed with c first decreasing, through the fold
         (if any) and the transcritical with E1, until c is back above ``c_start`` or below
@@ -215,7 +215,7 @@ class ImmuneModel:
         return continue_equilibria(
             lambda u, c: self.rhs3(0, u, c), u0, c_lo,
             Fu=lambda u, c: self.jac3(u, c), Fp=self.dc3,
-            direction=+1, ds=0.02, ds_max=0.1, n_steps=20000,
+            direction=+1, ds=0.01, ds_max=0.01, n_steps=20000,
             p_bounds=(c_lo, c_hi), scale=self._scale(1.0, c_hi), detect=("BP", "H"),
         )
 

@@ -1,0 +1,261 @@
+"""Batch runner: ``python -m nbsupport.run [NOTEBOOK ...] [--profile P] [-p NAME VALUE ...]
+[--jobs N] [--out DIR] [--inplace]``.
+
+Executes notebooks with papermill, one kernel process per notebook, and writes the executed
+copies plus ``summary.json`` and ``summary.csv`` into ``--out``. Every notebook's records and
+claims arrive through a JSON file beside its executed copy (``nbsupport.records``), so a notebook
+that fails still reports what it had recorded, and its partial executed copy is kept. A failing
+notebook never stops the others; the summary is rewritten after each notebook finishes; the exit
+status is 1 when any notebook failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import csv
+import json
+import multiprocessing
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
+
+from nbsupport.config import PROFILES
+from nbsupport.records import RECORDS_FILE_ENV, VERDICT_HOLDS, VERDICT_SMOKE
+
+# The collection, in order (CONVENTIONS.md, "Layout").
+COLLECTION = (
+    "01_modcap_ptq",
+    "02_nextvit_latency",
+    "03_ompq_mixed_precision",
+    "04_pams_super_resolution",
+    "05_photon_flow_v2",
+    "06_immune_bistability",
+)
+
+
+def parse_value(text: str) -> Any:
+    """A command-line value as a Python literal when it is one (3, 0.5, True, None, [2, 4]),
+    else as the string itself; 'true'/'false' are booleans as in papermill."""
+    lowered = text.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered in ("none", "null"):
+        return None
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def notebook_parameters(path: Path) -> dict[str, Any]:
+    """The literal assignments of a notebook's cell tagged ``parameters``."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            values = {}
+            for stmt in ast.parse(cell.source).body:
+                if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+                    values[stmt.targets[0].id] = ast.literal_eval(stmt.value)
+            return values
+    raise ValueError(f"{path}: no cell tagged 'parameters'")
+
+
+def _kernel_environment() -> None:
+    """Make the kernelspec ``python3`` resolve to this interpreter's environment first, mark the
+    run as a batch run (no live widgets) and use a non-interactive plotting backend."""
+    share = str(Path(sys.prefix) / "share" / "jupyter")
+    paths = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    if share not in paths:
+        os.environ["JUPYTER_PATH"] = os.pathsep.join([share, *paths])
+    os.environ["NBSUPPORT_BATCH"] = "1"
+
+
+def execute_one(job: dict[str, Any]) -> dict[str, Any]:
+    """Run one notebook (in this process's child kernel) and return its summary entry."""
+    import papermill as pm
+
+    _kernel_environment()
+    source, output = Path(job["source"]), Path(job["output"])
+    output.parent.mkdir(parents=True, exist_ok=True)
+    sidecar = Path(job["records_file"])
+    sidecar.unlink(missing_ok=True)
+    os.environ[RECORDS_FILE_ENV] = str(sidecar.resolve())
+    started = time.perf_counter()
+    status, error = "ok", None
+    try:
+        pm.execute_notebook(
+            str(source), str(output), parameters=job["inject"] or None, kernel_name="python3",
+            cwd=str(source.parent), progress_bar=False, request_save_on_cell_execute=True,
+            execution_timeout=job.get("timeout"),
+        )
+    except Exception as exc:  # a failed notebook is a result, not a crash of the runner
+        status = "failed"
+        if exc.__class__.__name__ == "PapermillExecutionError":
+            error = f"cell {getattr(exc, 'exec_count', '?')}: {exc.ename}: {exc.evalue}"
+        else:
+            error = f"{type(exc).__name__}: {exc}"
+    finally:
+        os.environ.pop(RECORDS_FILE_ENV, None)
+    duration = time.perf_counter() - started
+    produced = json.loads(sidecar.read_text()) if sidecar.exists() else {}
+    return {
+        "notebook": source.stem,
+        "profile": job["profile"],
+        "parameters": job["parameters"],
+        "status": status,
+        "duration_s": round(duration, 2),
+        "records": produced.get("records", {}),
+        "claims": [{k: c[k] for k in ("key", "statement", "holds", "evidence", "verdict")}
+                   for c in produced.get("claims", [])],
+        "error": error,
+        "output": str(output),
+    }
+
+
+def claims_summary(run: dict[str, Any]) -> str:
+    claims = run["claims"]
+    if not claims:
+        return "no claims"
+    if any(c["verdict"] == VERDICT_SMOKE for c in claims):
+        return f"{len(claims)} claims not evaluated (smoke)"
+    ok = sum(c["verdict"] == VERDICT_HOLDS for c in claims)
+    return f"claims {ok}/{len(claims)} reproduced"
+
+
+def write_summary(out: Path, runs: list[dict[str, Any]]) -> None:
+    """summary.json (full) and summary.csv (one row per run, one column per record)."""
+    out.mkdir(parents=True, exist_ok=True)
+    runs = sorted(runs, key=lambda r: r["notebook"])
+    tmp = out / "summary.json.tmp"
+    tmp.write_text(json.dumps({"runs": runs}, indent=1))
+    tmp.replace(out / "summary.json")
+    record_names = sorted({name for r in runs for name in r["records"]})
+    fixed = ["notebook", "profile", "status", "duration_s", "claims_reproduced", "claims_total",
+             "parameters", "error"]
+    with open(out / "summary.csv", "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(fixed + record_names)
+        for r in runs:
+            evaluated = [c for c in r["claims"] if c["verdict"] != VERDICT_SMOKE]
+            reproduced = sum(c["verdict"] == VERDICT_HOLDS for c in evaluated) if evaluated else ""
+            row = [r["notebook"], r["profile"], r["status"], r["duration_s"], reproduced, len(r["claims"]),
+                   json.dumps(r["parameters"]), r["error"] or ""]
+            row += [json.dumps(r["records"][n]) if isinstance(r["records"].get(n), (list, dict))
+                    else r["records"].get(n, "") for n in record_names]
+            writer.writerow(row)
+
+
+def _select(names: list[str], folder: Path) -> tuple[list[Path], list[str]]:
+    """Notebook paths to run and collection members not present yet."""
+    if names:
+        paths = []
+        for name in names:
+            path = Path(name)
+            if not path.suffix:
+                path = folder / f"{name}.ipynb"
+            if not path.is_file():
+                raise SystemExit(f"error: notebook {name!r} not found (looked for {path})")
+            paths.append(path)
+        return paths, []
+    present = {p.stem: p for p in sorted(folder.glob("*.ipynb"))}
+    missing = [n for n in COLLECTION if n not in present]
+    return list(present.values()), missing
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m nbsupport.run", description=__doc__.split("\n\n")[1])
+    parser.add_argument("notebooks", nargs="*", help="notebook paths or names (default: every notebook in --notebooks-dir)")
+    parser.add_argument("--profile", default="default", choices=PROFILES, help="profile for every notebook (default: default)")
+    parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                        help="override one parameter of the parameters cell (repeatable)")
+    parser.add_argument("--jobs", type=int, default=1, help="notebooks run at once (1 .. number of cores)")
+    parser.add_argument("--out", default="runs", help="folder for executed notebooks and the summary (default: runs)")
+    parser.add_argument("--inplace", action="store_true", help="write each executed notebook over its source")
+    parser.add_argument("--notebooks-dir", default="notebooks", help="where the collection lives (default: notebooks)")
+    parser.add_argument("--timeout", type=float, default=None, help="seconds allowed per cell (default: none)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    cores = os.cpu_count() or 1
+    if args.jobs < 1:
+        raise SystemExit(f"error: --jobs={args.jobs} is not allowed; use 1 .. {cores}")
+    if args.jobs > cores:
+        print(f"--jobs={args.jobs} exceeds the {cores} cores of this machine: using {cores}")
+        args.jobs = cores
+    paths, missing = _select(args.notebooks, Path(args.notebooks_dir))
+    overrides = {name: parse_value(value) for name, value in args.parameter}
+    for name in overrides:
+        if not name.isidentifier():
+            raise SystemExit(f"error: -p {name!r}: parameter names are Python identifiers")
+    if "PROFILE" in overrides:  # papermill habit: -p PROFILE smoke means --profile smoke
+        profile = overrides.pop("PROFILE")
+        if profile not in PROFILES:
+            raise SystemExit(f"error: PROFILE={profile!r} is not allowed; choose one of {', '.join(PROFILES)}")
+        args.profile = profile
+
+    out = Path(args.out)
+    jobs, unused = [], set(overrides)
+    for path in paths:
+        declared = notebook_parameters(path)
+        mine = {k: v for k, v in overrides.items() if k in declared}
+        unused -= set(mine)
+        inject = dict(mine)
+        if args.profile != declared.get("PROFILE", "default"):
+            inject["PROFILE"] = args.profile
+        output = path if args.inplace else out / path.name
+        jobs.append({
+            "source": str(path), "output": str(output), "inject": inject, "profile": args.profile,
+            "parameters": {**mine, "PROFILE": args.profile}, "timeout": args.timeout,
+            "records_file": str(out / f"{path.stem}.records.json"),
+        })
+    if unused:
+        known = sorted({k for p in paths for k in notebook_parameters(p)})
+        raise SystemExit(f"error: parameter(s) {sorted(unused)} are not in the parameters cell of the "
+                         f"selected notebooks; known parameters: {', '.join(known)}")
+    out.mkdir(parents=True, exist_ok=True)
+    for name in missing:
+        print(f"{'absent':<7} {name:<28} not yet in {args.notebooks_dir}/")
+    if not jobs:
+        print("no notebooks to run")
+        write_summary(out, [])
+        return 0
+
+    runs: list[dict[str, Any]] = []
+
+    def report(run: dict[str, Any]) -> None:
+        runs.append(run)
+        write_summary(out, runs)
+        line = f"{run['status']:<7} {run['notebook']:<28} {run['duration_s']:7.1f} s  {claims_summary(run)}"
+        if run["error"]:
+            line += f"\n        error: {run['error'][:300]}"
+        print(line, flush=True)
+
+    try:
+        if args.jobs == 1:
+            for job in jobs:
+                report(execute_one(job))
+        else:
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=args.jobs, mp_context=context) as pool:
+                futures = [pool.submit(execute_one, job) for job in jobs]
+                for future in as_completed(futures):
+                    report(future.result())
+    except KeyboardInterrupt:
+        write_summary(out, runs)
+        print(f"interrupted: {len(runs)} finished notebooks kept in {out}/summary.json")
+        return 130
+    failed = sum(r["status"] != "ok" for r in runs)
+    print(f"{len(runs) - failed} ok, {failed} failed; summary in {out}/summary.json and {out}/summary.csv")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
