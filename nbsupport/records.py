@@ -136,13 +136,17 @@ def claim(key: str, statement: str, holds: Any, evidence: str) -> Claim:
     return item
 
 
-def claims_table() -> str:
-    """Print (and return) the verdict table: key, verdict, statement. No raw numbers in it."""
+def claims_table() -> None:
+    """Print the verdict table for the notebook's claims cell."""
+    print(format_claims_table())
+
+
+def format_claims_table() -> str:
+    """The verdict table: key, verdict, statement. No raw numbers in it, so its text is the same
+    on every machine (it is the cell nbval compares)."""
     rows = all_claims()
     if not rows:
-        text = "no claims registered"
-        print(text)
-        return text
+        return "no claims registered"
     key_w = max(len("claim"), *(len(c.key) for c in rows))
     verdict_w = max(len("verdict"), *(len(c.verdict) for c in rows))
     indent = " " * (key_w + verdict_w + 4)
@@ -156,9 +160,7 @@ def claims_table() -> str:
         lines.append(f"smoke profile: {len(rows)} claims computed, none evaluated")
     else:
         lines.append(f"{n_ok} of {len(rows)} claims reproduced")
-    text = "\n".join(lines)
-    print(text)
-    return text
+    return "\n".join(lines)
 
 
 def _write_sidecar() -> None:

@@ -1,0 +1,68 @@
+"""Tier 2: every notebook of the collection runs with PROFILE="smoke" through the batch runner
+and produces the records other tools rely on."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import NOTEBOOKS, ROOT
+
+# Records each notebook must produce in every profile (names are used by other tools).
+EXPECTED_RECORDS = {
+    "06_immune_bistability": [
+        "immune.c_pt_closed_form", "immune.c_ec_closed_form", "immune.c_pt_continuation",
+        "immune.c_ec_continuation", "immune.ybar", "immune.bistable", "immune.monotone_threshold",
+        "immune.continuation_seconds",
+    ],
+}
+SMOKE_BUDGET_S = 30.0  # CONVENTIONS.md: the smoke profile finishes in at most 30 s
+NOTEBOOK_PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
+
+
+def run_smoke(path, out, *parameters):
+    result = subprocess.run([sys.executable, "-m", "nbsupport.run", str(path), "--profile", "smoke",
+                             "--out", str(out), *parameters], cwd=ROOT, capture_output=True, text=True,
+                            timeout=600)
+    summary = json.loads((out / "summary.json").read_text())["runs"]
+    assert len(summary) == 1, result.stdout + result.stderr
+    entry = summary[0]
+    assert entry["status"] == "ok", f"{entry['error']}\n{result.stdout}\n{result.stderr}"
+    return entry
+
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=[p.stem for p in NOTEBOOK_PATHS])
+def test_notebook_runs_in_smoke_profile_with_its_records(path, tmp_path):
+    assert path.stem in EXPECTED_RECORDS, f"declare the records of {path.stem} in EXPECTED_RECORDS"
+    entry = run_smoke(path, tmp_path)
+    missing = [name for name in EXPECTED_RECORDS[path.stem] if name not in entry["records"]]
+    assert not missing, f"records not produced: {missing}"
+    assert entry["claims"], "a notebook registers its claims in every profile"
+    assert all(c["verdict"] == "not evaluated (smoke)" for c in entry["claims"])
+    assert entry["duration_s"] <= SMOKE_BUDGET_S, f"smoke run took {entry['duration_s']} s"
+
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("parameters, expect", [
+    (["-p", "ETA", "0.005"], {"immune.bistable": False, "immune.c_pt_closed_form": 0.03}),
+    (["-p", "BETA", "0.001"], {"immune.bistable": False, "immune.c_pt_closed_form": None,
+                               "immune.c_ec_continuation": None}),
+])
+def test_immune_notebook_adapts_to_parameter_sets_without_bistability(parameters, expect, tmp_path):
+    entry = run_smoke(NOTEBOOKS / "06_immune_bistability.ipynb", tmp_path, *parameters)
+    for name, value in expect.items():
+        assert entry["records"][name] == (pytest.approx(value) if isinstance(value, float) else value)
+    assert set(EXPECTED_RECORDS["06_immune_bistability"]) <= set(entry["records"])
+    assert all(c["holds"] for c in entry["claims"]), entry["claims"]
+
+
+@pytest.mark.smoke
+def test_immune_notebook_refuses_a_non_positive_rate_before_any_work(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "nbsupport.run", str(NOTEBOOKS / "06_immune_bistability.ipynb"),
+                             "--profile", "smoke", "--out", str(tmp_path), "-p", "B", "-0.2"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1
+    (entry,) = json.loads((tmp_path / "summary.json").read_text())["runs"]
+    assert "B=-0.2 is not allowed" in entry["error"] and entry["records"] == {}
