@@ -196,3 +196,23 @@ def test_detected_fold_and_branch_point_match_closed_forms(lam, d, beta, a, p, b
     assert len(folds) == 1 and folds[0].p == pytest.approx(th.c_pt, rel=1e-6)
     assert len(bps) == 1 and bps[0].p == pytest.approx(th.c_ec, rel=1e-6)
 
+
+
+def test_slider_redraws_the_explorer_panels(monkeypatch):
+    pytest.importorskip("ipywidgets")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from nbsupport.immune import figures
+
+    m = model()
+    th = m.thresholds()
+    branches = [m.continue_interior(), m.continue_e1(0.05, 0.24)]
+    drawn = []
+    real = figures.explorer_figure
+    monkeypatch.setattr(figures, "explorer_figure", lambda *a, **k: drawn.append(a[3]) or real(*a, **k))
+    box = figures.explorer(m, branches, th, c0=0.1, c_range=(0.05, 0.2), eps=0.27, t_art=400,
+                           box=(0.05, 20, 0.005, 1))
+    slider = box.children[0]
+    slider.value = 0.13
+    assert drawn == [0.1, 0.13]

@@ -93,3 +93,27 @@ def test_import_nbsupport_does_not_import_torch():
     code = ("import sys, nbsupport, nbsupport.run, nbsupport.dynamics, nbsupport.immune.figures; "
             "sys.exit(1 if 'torch' in sys.modules else 0)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_torch_is_seeded_only_when_the_notebook_imported_it():
+    code = (
+        "import sys, nbsupport\n"
+        "P = {p: {} for p in ('smoke', 'default', 'paper')}\n"
+        "nbsupport.setup('default', 5, 'auto', '', notebook='t', profiles=P, verbose=False)\n"
+        "assert 'torch' not in sys.modules\n"
+        "import torch\n"
+        "nbsupport.setup('default', 5, 'auto', '', notebook='t', profiles=P, verbose=False)\n"
+        "assert torch.initial_seed() == 5\n"
+    )
+    pytest.importorskip("torch")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_torch_notebook_falls_back_to_the_cpu_with_a_message(capsys):
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present: no fallback to observe")
+    cfg = nbsupport.setup("default", 0, "cuda:0", "", notebook="t", profiles=PROFILES, uses_torch=True)
+    assert cfg.device == "cpu"
+    assert "falling back to the CPU" in capsys.readouterr().out
