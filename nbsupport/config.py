@@ -60,16 +60,11 @@ class Config:
         return self.profile == "smoke"
 
     def describe(self) -> str:
-        lines = [
-            f"notebook : {self.notebook}",
-            f"profile  : {self.profile}",
-            f"seed     : {self.seed}",
-            f"device   : {self.device}",
-            f"data_dir : {self.data_dir if self.data_dir else '(none)'}",
-        ]
-        for name, value in self.knobs.items():
-            lines.append(f"{name:<9}: {value!r}")
-        return "\n".join(lines)
+        rows = [("notebook", self.notebook), ("profile", self.profile), ("seed", self.seed),
+                ("device", self.device), ("data_dir", self.data_dir if self.data_dir else "(none)")]
+        rows += [(name.upper(), repr(value)) for name, value in self.knobs.items()]
+        width = max(len(name) for name, _ in rows)
+        return "\n".join(f"{name:<{width}} : {value}" for name, value in rows)
 
 
 def _check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:

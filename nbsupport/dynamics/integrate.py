@@ -16,8 +16,8 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 LOG_FLOOR = -700.0  # exp(-700) ~ 1e-304, still a normal float
-FALLBACK_METHOD = "DOP853"
 LOG_CEIL = 300.0    # trial steps of the solver may overshoot; keep u**2 finite while it rejects them
+FALLBACK_METHOD = "DOP853"
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ class Trajectory:
 
 
 def _to_log(u: np.ndarray, positive: tuple[int, ...]) -> np.ndarray:
+    """A copy of the state(s) ``u`` (dim,) or (dim, n) with the ``positive`` rows as logarithms."""
     w = np.array(u, dtype=float)
     if np.any(w[list(positive)] <= 0):
         raise ValueError(f"components {positive} must start positive to be integrated in log variables, got {u}")
@@ -122,14 +123,9 @@ def integrate_ensemble(rhs: Callable, t_end: float, U0: np.ndarray, *, positive:
     about as much as a few single runs. ``rhs`` must accept states of shape (dim, n). Returns the
     final states in log variables for the ``positive`` components (shape (dim, n)).
     """
-    U0 = np.asarray(U0, dtype=float)
-    dim, n = U0.shape
-    idx = list(positive)
-    W0 = U0.copy()
-    if np.any(W0[idx] <= 0):
-        raise ValueError(f"components {positive} must start positive")
-    W0[idx] = np.log(W0[idx])
-    log_rhs = _log_rhs(rhs, idx, args)
+    W0 = _to_log(U0, tuple(positive))
+    dim, n = W0.shape
+    log_rhs = _log_rhs(rhs, list(positive), args)
     sol = solve_ivp(lambda t, w: log_rhs(t, w.reshape(dim, n)).ravel(), (0.0, t_end), W0.ravel(),
                     method=method, rtol=rtol, atol=atol, t_eval=[t_end])
     if not sol.success:
