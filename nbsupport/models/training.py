@@ -1,0 +1,51 @@
+"""Training and evaluating the small classifiers (Adam, cosine schedule, +-1 pixel shifts)."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def random_shift(x: torch.Tensor, generator: torch.Generator, pixels: int = 1) -> torch.Tensor:
+    """Shift each image by up to ``pixels`` in each direction, zero padding (value -1 = background)."""
+    n, _, h, w = x.shape
+    padded = F.pad(x, (pixels,) * 4, value=-1.0)
+    dx = torch.randint(0, 2 * pixels + 1, (n,), generator=generator)
+    dy = torch.randint(0, 2 * pixels + 1, (n,), generator=generator)
+    rows = (dy[:, None] + torch.arange(h))[:, :, None].expand(n, h, w)
+    cols = (dx[:, None] + torch.arange(w))[:, None, :].expand(n, h, w)
+    return padded[torch.arange(n)[:, None, None], :, rows, cols].permute(0, 3, 1, 2)
+
+
+def train_classifier(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: int = 20,
+                     lr: float = 3e-3, weight_decay: float = 1e-4, batch_size: int = 64, seed: int = 0,
+                     progress=None) -> nn.Module:
+    """Adam with a cosine schedule over ``epochs`` (note 01, section 4.2)."""
+    g = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    steps = epochs * ((len(x) + batch_size - 1) // batch_size)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(steps, 1))
+    model.train()
+    for _ in range(epochs):
+        order = torch.randperm(len(x), generator=g)
+        for k in range(0, len(x), batch_size):
+            idx = order[k:k + batch_size]
+            loss = F.cross_entropy(model(random_shift(x[idx], g)), y[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+        if progress is not None:
+            progress.update(1)
+    return model.eval()
+
+
+@torch.no_grad()
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 512) -> float:
+    """Top-1 accuracy in percent."""
+    model.eval()
+    correct = sum(int((model(x[k:k + batch_size]).argmax(1) == y[k:k + batch_size]).sum())
+                  for k in range(0, len(x), batch_size))
+    return 100.0 * correct / len(x)

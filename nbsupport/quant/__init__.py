@@ -1,0 +1,11 @@
+"""Quantization core shared by the ModCap, OMPQ and PAMS notebooks.
+
+- :mod:`~nbsupport.quant.quantizers`: fake quantizers, MSE ranges, straight-through rounding;
+- :mod:`~nbsupport.quant.adaround`: AdaRound's rectified sigmoid, regulariser and schedules;
+- :mod:`~nbsupport.quant.wrap`: BN folding and wrapping any unit-decomposed network (torch.fx);
+- :mod:`~nbsupport.quant.reconstruct`: reconstruction by units (BRECQ, QDrop, merged units);
+- :mod:`~nbsupport.quant.selection`: module capacity, differentials, top-k, merging;
+- :mod:`~nbsupport.quant.ptq`: wrap, calibrate, reconstruct and evaluate a classifier.
+
+Importing this package imports torch; ``import nbsupport`` alone does not.
+"""
