@@ -23,34 +23,33 @@ def cache_path(kind: str, config: dict[str, Any]) -> Path:
     return cache_dir() / kind / f"{key}.pt"
 
 
-def cached_model(kind: str, config: dict[str, Any], build: Callable[[], Any],
-                 train: Callable[[Any], Any], verbose: bool = True):
-    """The model described by ``config``: loaded from the cache, or built, trained and saved.
-
-    ``build()`` returns an untrained model with the right architecture; ``train(model)`` trains it
-    in place. ``config`` must hold everything that changes the trained weights (seed included).
-    """
+def load_cached(kind: str, config: dict[str, Any], build: Callable[[], Any]):
+    """The cached model for ``config``, or None when there is none or the file is unusable
+    (corrupt, truncated or from another configuration: it will be rebuilt, with a message)."""
     import torch
 
     path = cache_path(kind, config)
-    model = build()
-    if path.exists():
-        try:
-            payload = torch.load(path, weights_only=True)
-            if payload.get("config") != json.loads(json.dumps(config)):
-                raise ValueError("configuration differs from the file's")
-            model.load_state_dict(payload["state_dict"])
-            if verbose:
-                print(f"loaded cached {kind} from {path}")
-            return model.eval()
-        except Exception as exc:  # corrupt, truncated or mismatched: rebuild
-            print(f"cache file {path} unusable ({type(exc).__name__}: {exc}); retraining")
-            model = build()
-    train(model)
+    if not path.exists():
+        return None
+    try:
+        payload = torch.load(path, weights_only=True)
+        if payload.get("config") != json.loads(json.dumps(config)):
+            raise ValueError("configuration differs from the file's")
+        model = build()
+        model.load_state_dict(payload["state_dict"])
+        return model.eval()
+    except Exception as exc:
+        print(f"cache file {path} unusable ({type(exc).__name__}: {exc}); retraining")
+        return None
+
+
+def save_cached(kind: str, config: dict[str, Any], model) -> Path:
+    """Write ``model``'s state dict for ``config`` atomically; returns the path."""
+    import torch
+
+    path = cache_path(kind, config)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     torch.save({"config": config, "state_dict": model.state_dict()}, tmp)
     tmp.replace(path)
-    if verbose:
-        print(f"trained {kind} and cached it at {path}")
-    return model.eval()
+    return path

@@ -3,6 +3,7 @@ kernelspec ``python3`` resolved to this environment's Python (for papermill and 
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 
 os.environ["NBSUPPORT_BATCH"] = "1"
+# trained models of the smoke runs go to a cache of the test session, not the user's
+os.environ.setdefault("NBSUPPORT_CACHE", str(Path(tempfile.gettempdir()) / f"nbsupport-test-cache-{os.getpid()}"))
 os.environ.setdefault("MPLBACKEND", "Agg")
 _share = str(Path(sys.prefix) / "share" / "jupyter")
 if _share not in os.environ.get("JUPYTER_PATH", ""):

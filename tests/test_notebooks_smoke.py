@@ -11,6 +11,12 @@ from conftest import NOTEBOOKS, ROOT
 
 # Records each notebook must produce in every profile (names are used by other tools).
 EXPECTED_RECORDS = {
+    "01_modcap_ptq": [
+        "modcap.fp_acc.resnet", "modcap.fp_acc.mbv2_x0.5", "modcap.acc.mbv2_x0.5.brecq.w2a4.mean",
+        "modcap.acc.mbv2_x0.5.brecq.w2a4.std", "modcap.acc.mbv2_x0.5.mrecg_loss.w2a4.mean",
+        "modcap.acc.mbv2_x0.5.random_k.w2a4.mean", "modcap.acc.resnet.rtn.w2a4.mean",
+        "modcap.unit_loss.mbv2_x0.5.brecq", "modcap.selected_units.mbv2_x0.5", "modcap.recon_seconds_per_1k_iters",
+    ],
     "06_immune_bistability": [
         "immune.c_pt_closed_form", "immune.c_ec_closed_form", "immune.c_pt_continuation",
         "immune.c_ec_continuation", "immune.ybar", "immune.bistable", "immune.monotone_threshold",
@@ -66,3 +72,15 @@ def test_immune_notebook_refuses_a_non_positive_rate_before_any_work(tmp_path):
     assert result.returncode == 1
     (entry,) = json.loads((tmp_path / "summary.json").read_text())["runs"]
     assert "B=-0.2 is not allowed" in entry["error"] and entry["records"] == {}
+
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("name, value, message", [("W_BITS", "9", "W_BITS=9 is not allowed"),
+                                                  ("K", "7", "K=7 is not allowed")])
+def test_modcap_notebook_refuses_impossible_settings_before_any_work(tmp_path, name, value, message):
+    result = subprocess.run([sys.executable, "-m", "nbsupport.run", str(NOTEBOOKS / "01_modcap_ptq.ipynb"),
+                             "--profile", "smoke", "--out", str(tmp_path), "-p", name, value],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1
+    (entry,) = json.loads((tmp_path / "summary.json").read_text())["runs"]
+    assert message in entry["error"] and entry["records"] == {}

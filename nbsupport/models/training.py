@@ -43,9 +43,13 @@ def train_classifier(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epoc
 
 
 @torch.no_grad()
-def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 512) -> float:
-    """Top-1 accuracy in percent."""
+def accuracy(model: nn.Module, x, y: torch.Tensor | None = None, batch_size: int = 512) -> float:
+    """Top-1 accuracy in percent, on tensors ``x, y`` or on a loader of (images, labels) ``x``."""
     model.eval()
-    correct = sum(int((model(x[k:k + batch_size]).argmax(1) == y[k:k + batch_size]).sum())
-                  for k in range(0, len(x), batch_size))
-    return 100.0 * correct / len(x)
+    device = next(model.parameters()).device
+    batches = ((x[k:k + batch_size], y[k:k + batch_size]) for k in range(0, len(x), batch_size)) if y is not None else x
+    correct = total = 0
+    for images, labels in batches:
+        correct += int((model(images.to(device)).argmax(1).cpu() == labels).sum())
+        total += len(labels)
+    return 100.0 * correct / total

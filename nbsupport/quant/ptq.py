@@ -98,11 +98,13 @@ def choose_pairs(method: str, model: QuantModel, k: int, *, brecq_losses: Sequen
 def run_ptq(fp_model: nn.Module, calib: torch.Tensor, x_test: torch.Tensor, y_test: torch.Tensor, *,
             method: str, w_bits: int, a_bits: int, config: ReconConfig, seed: int = 0, k: int = 0,
             brecq_losses: Sequence[float] | None = None, stride_penalty: float = 1.0,
-            pairs: Sequence[int] | None = None, progress=None) -> PTQRun:
+            pairs: Sequence[int] | None = None, device: str = "cpu", progress=None) -> PTQRun:
     """Quantize ``fp_model`` with ``method`` and evaluate it. ``pairs`` overrides the selection."""
     check_method(method)
     started = time.perf_counter()
     torch.manual_seed(seed)
+    fp_model = fp_model.to(device)
+    calib = calib.to(device)
     model = quantized_copy(fp_model, calib, w_bits, a_bits)
     n = len(model.units)
     if pairs is None:

@@ -157,7 +157,7 @@ class ActQuantizer(nn.Module):
         scale = self.scale * g + (self.scale - self.scale * g).detach()  # LSQ gradient scale
         x_hat = fake_quantize(x, scale, self.zero_point, self.bits)
         if self.training and self.prob < 1.0:
-            keep = torch.rand_like(x) < self.prob
+            keep = torch.rand(x.shape, device=x.device) < self.prob
             return torch.where(keep, x_hat, x)
         return x_hat
 

@@ -138,18 +138,21 @@ def _optimise(units, q_in, fp_in, target, config: ReconConfig, generator) -> flo
         layer.quantizer.init_adaround(layer.weight)
     v_params = [layer.quantizer.alpha for layer in layers]
     scale_params = [q.scale for q in acts]
-    opt_v = torch.optim.Adam(v_params, lr=config.lr_v)
-    opt_s = torch.optim.Adam(scale_params, lr=config.lr_scale) if scale_params else None
+    # one Adam, two parameter groups: V at lr_v, activation steps at lr_scale (cosine-annealed)
+    groups = [{"params": v_params, "lr": config.lr_v}]
+    if scale_params:
+        groups.append({"params": scale_params, "lr": config.lr_scale})
+    opt = torch.optim.Adam(groups)
     for u in units:
         u.train()
         for q in u.act_quantizers():
             q.prob = config.prob
     n = len(q_in)
     for it in range(config.iters):
-        idx = torch.randint(0, n, (min(config.batch_size, n),), generator=generator)
+        idx = torch.randint(0, n, (min(config.batch_size, n),), generator=generator).to(q_in.device)
         x = q_in[idx]
-        if config.prob < 1.0:
-            keep = torch.rand(x.shape, generator=generator) < config.prob
+        if config.prob < 1.0:  # random numbers from the CPU generator keep runs identical across devices
+            keep = (torch.rand(x.shape, generator=generator) < config.prob).to(x.device)
             x = torch.where(keep, x, fp_in[idx])
         for u in units:
             x = u(x)
@@ -157,15 +160,11 @@ def _optimise(units, q_in, fp_in, target, config: ReconConfig, generator) -> flo
         beta = beta_schedule(it, config.iters, config.warm_up, *config.beta_range)
         if beta is not None:
             loss = loss + config.lam * sum(rounding_regulariser(v, beta) for v in v_params)
-        opt_v.zero_grad(set_to_none=True)
-        if opt_s:
-            opt_s.zero_grad(set_to_none=True)
-            for group in opt_s.param_groups:
-                group["lr"] = cosine_lr(config.lr_scale, it, config.iters)
+        opt.zero_grad(set_to_none=True)
+        if scale_params:
+            opt.param_groups[1]["lr"] = cosine_lr(config.lr_scale, it, config.iters)
         loss.backward()
-        opt_v.step()
-        if opt_s:
-            opt_s.step()
+        opt.step()
     for layer in layers:
         layer.quantizer.mode = "hard"
     for u in units:

@@ -14,8 +14,8 @@ from typing import Sequence
 
 import numpy as np
 
-from nbsupport.cache import cached_model
-from nbsupport.data import Split, calibration_subset
+from nbsupport.cache import load_cached, save_cached
+from nbsupport.data import Split
 from nbsupport.models import build
 from nbsupport.models.training import accuracy, train_classifier
 from nbsupport.parallel import run_jobs
@@ -24,6 +24,7 @@ from nbsupport.quant.ptq import METHODS, PTQRun, check_method, ptq_job
 from nbsupport.quant.reconstruct import ReconConfig
 
 # name -> (architecture, width multiplier, AdaRound lambda of its family)
+CACHE_KIND = "modcap_classifier"
 MODELS = {
     "resnet": ("resnet", 1.0, 0.01),
     "mbv2_x1": ("mbv2", 1.0, 0.1),
@@ -43,19 +44,67 @@ def repetition_seeds(seed: int, n: int) -> list[int]:
     return [seed * 1000 + r for r in range(n)]
 
 
-def train_models(names: Sequence[str], split: Split, epochs: int, seed: int, progress=None) -> dict:
-    """The full-precision nets, trained here (Adam, cosine, 20 epochs by default) and cached."""
+def _model_config(name: str, epochs: int, seed: int) -> dict:
+    arch, width, _ = MODELS[name]
+    return {"arch": arch, "width": width, "epochs": epochs, "seed": seed, "data": "digits8x8-2/3"}
+
+
+def _train_job(spec: dict):
+    arch, width, _ = MODELS[spec["name"]]
+    model = build(arch, width)
+    return train_classifier(model, spec["x"], spec["y"], epochs=spec["epochs"], seed=spec["seed"])
+
+
+# The paper profile: torchvision's ImageNet nets, with weights the user provides in DATA_DIR/weights/
+# (no download at run time). name -> (torchvision builder, keyword arguments, weight file)
+PAPER_MODELS = {
+    "resnet": ("resnet18", {}, "resnet18.pth"),
+    "mbv2_x1": ("mobilenet_v2", {"width_mult": 1.0}, "mobilenet_v2.pth"),
+    "mbv2_x0.5": ("mobilenet_v2", {"width_mult": 0.5}, "mobilenet_v2_x0.5.pth"),
+}
+
+
+def weight_files(names: Sequence[str], data_dir) -> dict:
+    from pathlib import Path
+
+    return {name: Path(data_dir).expanduser() / "weights" / PAPER_MODELS[name][2] for name in names}
+
+
+def load_pretrained(names: Sequence[str], data_dir) -> dict:
+    """torchvision ImageNet nets with the state dicts found in ``DATA_DIR/weights/``."""
+    import torch
+    import torchvision
+
     models = {}
+    for name, path in weight_files(names, data_dir).items():
+        builder, kwargs, _ = PAPER_MODELS[name]
+        if not path.is_file():
+            raise ValueError(f"DATA_DIR lacks weights/{path.name} for model {name!r} (a torchvision state dict)")
+        model = getattr(torchvision.models, builder)(weights=None, **kwargs)
+        model.load_state_dict(torch.load(path, weights_only=True, map_location="cpu"))
+        models[name] = model.eval()
+    return models
+
+
+def train_models(names: Sequence[str], split: Split, epochs: int, seed: int, workers: int = 1,
+                 progress=None) -> dict:
+    """The full-precision nets: loaded from the cache, or trained here (Adam, cosine schedule,
+    +-1 pixel shifts; in parallel workers) and cached."""
+    models, missing = {}, []
     for name in names:
         arch, width, _ = MODELS[name]
-        config = {"arch": arch, "width": width, "epochs": epochs, "seed": seed, "data": "digits8x8-2/3"}
-        models[name] = cached_model(
-            "modcap_classifier", config, build=lambda: build(arch, width),
-            train=lambda m: train_classifier(m, split.x_train, split.y_train, epochs=epochs, seed=seed),
-            verbose=False)
-        if progress is not None:
-            progress.update(1)
-    return models
+        cached = load_cached(CACHE_KIND, _model_config(name, epochs, seed), lambda: build(arch, width))
+        if cached is None:
+            missing.append(name)
+        else:
+            models[name] = cached
+            if progress is not None:
+                progress.update(1)
+    jobs = [{"name": n, "x": split.x_train, "y": split.y_train, "epochs": epochs, "seed": seed} for n in missing]
+    for name, model in zip(missing, run_jobs(_train_job, jobs, workers, progress)):
+        save_cached(CACHE_KIND, _model_config(name, epochs, seed), model)
+        models[name] = model.eval()
+    return {name: models[name] for name in names}
 
 
 @dataclass(frozen=True)
@@ -71,13 +120,26 @@ class Plan:
     k: int
     k_sweep: list[int]
     stride_penalty: float
+    batch_size: int = 32
+    device: str = "cpu"
+    one_seed_methods: tuple[str, ...] = ()   # run on the first seed only (to fit the time budget)
+
+    def seeds_of(self, method: str) -> list[int]:
+        return self.seeds[:1] if method in self.one_seed_methods else self.seeds
+
+    def methods_of(self, name: str) -> list[str]:
+        """Every method on the main model; RTN, BRECQ and MRECG-loss on the others."""
+        if name == self.main_model:
+            return list(self.methods)
+        return [m for m in self.methods if m in ("rtn", "brecq", "mrecg_loss")]
 
 
 def _job(plan: Plan, models: dict, split: Split, name: str, method: str, seed: int, k: int, **extra) -> dict:
     lam = MODELS[name][2]
-    return dict(fp_model=models[name], calib=calibration_subset(split.x_train, plan.n_calib, seed),
+    return dict(fp_model=models[name], calib=split.calibration(plan.n_calib, seed), device=plan.device,
                 x_test=split.x_test, y_test=split.y_test, method=method, w_bits=plan.w_bits,
-                a_bits=plan.a_bits, config=ReconConfig(iters=plan.iters, lam=lam), seed=seed, k=k,
+                a_bits=plan.a_bits, config=ReconConfig(iters=plan.iters, lam=lam, batch_size=plan.batch_size),
+                seed=seed, k=k,
                 stride_penalty=plan.stride_penalty, **extra)
 
 
@@ -88,11 +150,10 @@ def run_study(plan: Plan, models: dict, split: Split, workers: int = 1, progress
         check_method(m)
     phase_a, keys_a = [], []
     for name in plan.models:
-        methods = plan.methods if name == plan.main_model else [m for m in plan.methods if m in ("rtn", "brecq", "mrecg_loss")]
-        for method in methods:
+        for method in plan.methods_of(name):
             if method == "mrecg_loss":
                 continue
-            for seed in plan.seeds:
+            for seed in plan.seeds_of(method):
                 phase_a.append(_job(plan, models, split, name, method, seed, plan.k))
                 keys_a.append((name, plan.k if method in ("random_k", "mrecg_modcap") else 0))
     runs_a = run_jobs(ptq_job, phase_a, workers, progress)
@@ -105,7 +166,7 @@ def run_study(plan: Plan, models: dict, split: Split, workers: int = 1, progress
             break
         ks = [plan.k] + ([k for k in plan.k_sweep if k != plan.k] if name == plan.main_model else [])
         for k in ks:
-            for seed in (plan.seeds if k == plan.k else plan.seeds[:1]):
+            for seed in (plan.seeds_of("mrecg_loss") if k == plan.k else plan.seeds[:1]):
                 base = brecq[(name, seed)]
                 pairs = selection.select_topk(selection.loss_differentials(base.recon.unit_losses), k,
                                               selection.block_pairs(len(base.recon.unit_losses)))
@@ -123,8 +184,7 @@ def run_study(plan: Plan, models: dict, split: Split, workers: int = 1, progress
 def count_jobs(plan: Plan) -> int:
     n = 0
     for name in plan.models:
-        methods = plan.methods if name == plan.main_model else [m for m in plan.methods if m in ("rtn", "brecq", "mrecg_loss")]
-        n += len(methods) * len(plan.seeds)
+        n += sum(len(plan.seeds_of(m)) for m in plan.methods_of(name))
         if name == plan.main_model and "mrecg_loss" in plan.methods:
             n += len([k for k in plan.k_sweep if k != plan.k])
     return n
