@@ -36,8 +36,9 @@ test-fast: venv
 
 # Tier 3: re-execute the committed notebooks (default profile) and compare the
 # cells marked NBVAL_CHECK_OUTPUT with their committed outputs.
+# A fresh model cache makes the nets be trained exactly as for the committed outputs.
 test-nbval: venv
-	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter NBSUPPORT_BATCH=1 MPLBACKEND=Agg \
+	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter NBSUPPORT_BATCH=1 MPLBACKEND=Agg NBSUPPORT_CACHE=$$(mktemp -d) \
 	$(PY) -m pytest -q --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider notebooks
 
 test: test-fast test-nbval

@@ -198,17 +198,20 @@ def evaluate_claims(results, runs, plan: Plan, paired: dict, drops: dict,
     d_main = drops.get(main, [])
     claims.append((
         "oscillation_small_mbv2",
-        f"BRECQ's raw per-unit loss oscillates on the small MobileNetV2 (falls at two or more block transitions)",
+        "BRECQ's raw per-unit loss oscillates on the small MobileNetV2 (falls at two or more block transitions)",
         len(d_main) >= 2,
         f"{main}: loss falls after block units {d_main}; stage transitions start at {stage_transitions(main, profile)}"))
+
+    def every_seed(claim_key: str, statement: str, pair: tuple[str, str]) -> None:
+        diff = paired.get((main, *pair))
+        if diff is not None:
+            claims.append((claim_key, statement, bool(np.all(diff > 0)),
+                           f"{main}: paired differences {pair[0]} - {pair[1]} {np.round(diff, 2).tolist()}"))
+
+    every_seed("mrecg_beats_brecq",
+               f"Joint reconstruction of the top-k falling-loss pairs beats BRECQ at {tag} on the small MobileNetV2 (every seed)",
+               ("mrecg_loss", "brecq"))
     key = (main, "mrecg_loss", "brecq")
-    if key in paired:
-        diff = paired[key]
-        claims.append((
-            "mrecg_beats_brecq",
-            f"Joint reconstruction of the top-k falling-loss pairs beats BRECQ at {tag} on the small MobileNetV2 (every seed)",
-            bool(np.all(diff > 0)),
-            f"{main}: paired differences {np.round(diff, 2).tolist()}"))
     if key in paired and ("resnet", "mrecg_loss", "brecq") in paired:
         small, res = paired[key].mean(), paired[("resnet", "mrecg_loss", "brecq")].mean()
         claims.append((
@@ -216,12 +219,7 @@ def evaluate_claims(results, runs, plan: Plan, paired: dict, drops: dict,
             "The gain over BRECQ is larger on the small MobileNetV2 than on the ResNet",
             bool(small > res),
             f"mean gain {main} {small:+.2f} vs resnet {res:+.2f} points"))
-    key = (main, "mrecg_loss", "random_k")
-    if key in paired:
-        diff = paired[key]
-        claims.append((
-            "selection_beats_random",
-            f"Loss-selected merges beat random merges of the same k on the small MobileNetV2 (every seed)",
-            bool(np.all(diff > 0)),
-            f"{main}: paired differences MRECG-loss - random-k {np.round(diff, 2).tolist()}"))
+    every_seed("selection_beats_random",
+               "Loss-selected merges beat random merges of the same k on the small MobileNetV2 (every seed)",
+               ("mrecg_loss", "random_k"))
     return claims

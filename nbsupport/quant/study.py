@@ -50,7 +50,12 @@ def _model_config(name: str, epochs: int, seed: int) -> dict:
 
 
 def _train_job(spec: dict):
+    """Build and train one net. The seed is set *before* the weights are initialised, so the result
+    does not depend on which worker process runs the job or what it ran before."""
+    import torch
+
     arch, width, _ = MODELS[spec["name"]]
+    torch.manual_seed(spec["seed"])
     model = build(arch, width)
     return train_classifier(model, spec["x"], spec["y"], epochs=spec["epochs"], seed=spec["seed"])
 
