@@ -1,0 +1,50 @@
+"""Mixed-precision weight swapping: exact swaps, restoration, grouping, and monotone damage."""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from nbsupport.models import build  # noqa: E402
+from nbsupport.quant.mixed import MixedPrecision  # noqa: E402
+from nbsupport.quant.quantizers import fake_quantize, mse_range  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def net():
+    torch.manual_seed(0)
+    return build("resnet", 0.5).eval()
+
+
+def test_swaps_are_the_quantized_weights_and_none_restores_fp(net):
+    mp = MixedPrecision(net, [2, 3, 4])
+    x = torch.randn(16, 1, 8, 8)
+    fp_out = mp.apply(None).model(x)
+    assert torch.allclose(fp_out, net(x), atol=1e-5)
+    bits = [3] * len(mp.groups)
+    mp.apply(bits)
+    w = mp.fp_weights[2]
+    assert torch.equal(mp.layers[2].weight, fake_quantize(w, *mse_range(w, 3, channel_axis=0), 3))
+    assert torch.allclose(mp.apply(None).model(x), fp_out)
+
+
+def test_groups_share_one_bit_width_and_sizes_add_up(net):
+    n = len(MixedPrecision(net, [2, 4]).layers)
+    groups = [[0, 1], *[[i] for i in range(2, n)]]
+    mp = MixedPrecision(net, [2, 4], groups)
+    assert mp.group_params.sum() == sum(w.numel() for w in mp.fp_weights)
+    mp.apply([2] + [4] * (n - 2))
+    assert torch.equal(mp.layers[1].weight, mp.table[1, 2])
+    with pytest.raises(ValueError, match="cover"):
+        MixedPrecision(net, [2, 4], [[0], [1]])
+    with pytest.raises(ValueError, match="bit-widths for"):
+        mp.apply([2, 4])
+
+
+def test_output_error_shrinks_as_bits_grow(net):
+    mp = MixedPrecision(net, [2, 3, 4, 8])
+    x = torch.randn(64, 1, 8, 8)
+    ref = mp.apply(None).model(x)
+    errors = [float((mp.apply([b] * len(mp.groups)).model(x) - ref).pow(2).mean()) for b in (2, 3, 4, 8)]
+    assert all(a > b for a, b in zip(errors, errors[1:]))
+    assert np.isfinite(mp.evaluate([4] * len(mp.groups), x, torch.zeros(64, dtype=torch.long))[1])
