@@ -48,3 +48,15 @@ def test_output_error_shrinks_as_bits_grow(net):
     errors = [float((mp.apply([b] * len(mp.groups)).model(x) - ref).pow(2).mean()) for b in (2, 3, 4, 8)]
     assert all(a > b for a, b in zip(errors, errors[1:]))
     assert np.isfinite(mp.evaluate([4] * len(mp.groups), x, torch.zeros(64, dtype=torch.long))[1])
+
+
+def test_ompq_grouping_of_the_tiny_resnet_gives_the_notes_weight_counts():
+    from nbsupport.quant.mixed import first_layer_apart_groups
+    from nbsupport.quant.wrap import QuantModel
+    from nbsupport.models import units_of
+
+    net = build("resnet_tiny", 1.0).eval()
+    groups = first_layer_apart_groups(QuantModel(units_of(net), 8, 8))
+    mp = MixedPrecision(net, [2, 3, 4], groups)
+    # note 03, section 3.1: stem, conv1 / conv2(+downsample) per block, fc
+    assert mp.group_params.tolist() == [144, 2304, 2304, 4608, 9728, 18432, 38912, 640]

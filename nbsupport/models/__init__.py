@@ -8,6 +8,7 @@ from nbsupport.models.small_cnn import MBV2ish, ResNetish, UnitNet
 
 ARCHITECTURES = {
     "resnet": lambda width: ResNetish(width),
+    "resnet_tiny": lambda width: ResNetish(width, blocks=ResNetish.TINY),
     "mbv2": lambda width: MBV2ish(width),
 }
 

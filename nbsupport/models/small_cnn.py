@@ -78,12 +78,16 @@ def head(c_in: int, classes: int) -> nn.Sequential:
 
 
 class ResNetish(UnitNet):
-    WIDTHS = ((16, 1), (16, 1), (32, 2), (32, 1), (64, 2), (64, 1))
+    """``blocks`` lists (channels, stride) per BasicBlock; the default is the six-block net, and
+    ``TINY`` the three-block net of the OMPQ note (section 3.1)."""
 
-    def __init__(self, width: float = 1.0, classes: int = 10, in_channels: int = 1):
+    WIDTHS = ((16, 1), (16, 1), (32, 2), (32, 1), (64, 2), (64, 1))
+    TINY = ((16, 1), (32, 2), (64, 2))
+
+    def __init__(self, width: float = 1.0, classes: int = 10, in_channels: int = 1, blocks=WIDTHS):
         c = _ch(16, width)
         units: list[nn.Module] = [nn.Sequential(*conv_bn(in_channels, c, 3), nn.ReLU())]
-        for c_out, stride in self.WIDTHS:
+        for c_out, stride in blocks:
             units.append(BasicBlock(c, _ch(c_out, width), stride))
             c = _ch(c_out, width)
         units.append(head(c, classes))

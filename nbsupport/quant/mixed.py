@@ -61,3 +61,17 @@ class MixedPrecision:
         """(accuracy %, cross-entropy) of the network with ``bits`` on ``x, y``."""
         logits = self.apply(bits).model.eval()(x)
         return float((logits.argmax(1) == y).float().mean() * 100), float(F.cross_entropy(logits, y))
+
+
+def first_layer_apart_groups(model: QuantModel) -> list[list[int]]:
+    """OMPQ's grouping of layers (note 03, section 1.2): in every unit the first conv/linear is a
+    group of its own and the unit's other layers form one group (a BasicBlock's conv2 with its
+    downsample); the stem and the head have one layer each."""
+    groups, index = [], 0
+    for unit in model.units:
+        n = len(unit.layers())
+        groups.append([index])
+        if n > 1:
+            groups.append(list(range(index + 1, index + n)))
+        index += n
+    return groups
