@@ -194,7 +194,7 @@ def continue_equilibria(
     events: list[Event] = []
     h = ds
     reason = f"reached n_steps={n_steps}"
-    for step in range(n_steps):
+    for _ in range(n_steps):
         Y_new = system.correct(Y + h * t, t, tol)
         if Y_new is not None:
             t_new, det_new = system.tangent(Y_new, t)

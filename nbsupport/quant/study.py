@@ -98,7 +98,7 @@ def train_models(names: Sequence[str], split: Split, epochs: int, seed: int, wor
     models, missing = {}, []
     for name in names:
         arch, width, _ = MODELS[name]
-        cached = load_cached(CACHE_KIND, _model_config(name, epochs, seed), lambda: build(arch, width))
+        cached = load_cached(CACHE_KIND, _model_config(name, epochs, seed), lambda a=arch, w=width: build(a, w))
         if cached is None:
             missing.append(name)
         else:

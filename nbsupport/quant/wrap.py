@@ -136,7 +136,7 @@ def quantize_unit(unit: nn.Module, w_bits: int, a_bits: int, *, first: bool = Fa
         gm.add_submodule(name, ActQuantizer(bits))
         with gm.graph.inserting_after(producer):
             q_node = gm.graph.call_module(name, args=(producer,))
-        producer.replace_all_uses_with(q_node, delete_user_cb=lambda user: user is not q_node)
+        producer.replace_all_uses_with(q_node, delete_user_cb=lambda user, q=q_node: user is not q)
         quantized[producer] = q_node
     gm.recompile()
     return QuantUnit(gm, FIRST_LAST_BITS if first else a_bits)
