@@ -92,3 +92,21 @@ def test_random_feasible_configurations_respect_the_band():
     configs = ompq.random_feasible(params, 3.0 * params.sum(), [2, 3, 4], 50, np.random.default_rng(0))
     sizes = configs @ params
     assert len(configs) == 50 and np.all(sizes <= 3.0 * params.sum()) and np.all(sizes >= 0.95 * 3.0 * params.sum())
+
+
+def test_percentile_counts_the_configurations_beaten():
+    assert ompq.percentile_among(0.8, [0.1, 0.5, 0.8, 0.9]) == 75.0
+    with pytest.raises(ValueError, match="no reference"):
+        ompq.percentile_among(1.0, [])
+
+
+def test_banded_spearman_separates_a_size_effect_from_a_within_band_signal():
+    rng = np.random.default_rng(0)
+    size = rng.uniform(2.0, 4.0, 400)
+    signal = rng.normal(size=400)
+    target = 10 * size + signal                       # accuracy: mostly size, plus a hidden signal
+    global_rho = ompq.banded_spearman(size, target, size, band_width=10.0)[0][1]
+    within_size = [rho for _, rho, _ in ompq.banded_spearman(size, target, size, 0.1)]
+    within_signal = [rho for _, rho, _ in ompq.banded_spearman(signal, target, size, 0.1)]
+    assert global_rho > 0.9                           # size "predicts" accuracy globally ...
+    assert np.mean(within_signal) > 0.6 > np.mean(within_size)   # ... but inside a band the signal does

@@ -168,3 +168,34 @@ def random_feasible(params, budget_bits: float, bit_choices: Sequence[int], n: i
             if len(found) == n:
                 break
     return np.array(found)
+
+
+def percentile_among(value: float, reference: Sequence[float]) -> float:
+    """Percent of the reference values (e.g. accuracies of random feasible configurations) that
+    ``value`` beats or equals."""
+    reference = np.asarray(reference, float)
+    if reference.size == 0:
+        raise ValueError("no reference configurations to compare with")
+    return float(100.0 * np.mean(reference <= value))
+
+
+def banded_spearman(proxy: Sequence[float], target: Sequence[float], size: Sequence[float],
+                    band_width: float) -> list[tuple[float, float, int]]:
+    """Spearman correlation of ``proxy`` with ``target`` inside consecutive bands of ``size``
+    (e.g. average bits +-0.05): any proxy that grows with bits correlates globally, so the
+    within-band value is the honest test. Returns (band centre, rho, n) for bands with >= 5 points."""
+    from scipy.stats import spearmanr
+
+    proxy, target, size = (np.asarray(a, float) for a in (proxy, target, size))
+    if not (len(proxy) == len(target) == len(size)):
+        raise ValueError("proxy, target and size must have one value per configuration")
+    if band_width <= 0:
+        raise ValueError(f"band_width={band_width!r} is not allowed; it must be positive")
+    edges = np.arange(size.min(), size.max() + band_width, band_width)
+    out = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        inside = (size >= lo) & (size < hi) if hi < edges[-1] else (size >= lo) & (size <= hi)
+        if inside.sum() >= 5 and np.ptp(proxy[inside]) > 0 and np.ptp(target[inside]) > 0:
+            out.append((float((lo + hi) / 2), float(spearmanr(proxy[inside], target[inside]).statistic),
+                        int(inside.sum())))
+    return out
