@@ -19,10 +19,6 @@ def _init_worker() -> None:
     torch.set_num_threads(1)
 
 
-def default_workers() -> int:
-    return max(1, min(os.cpu_count() or 1, 2))
-
-
 def run_jobs(fn: Callable[[Any], Any], jobs: Sequence[Any], workers: int = 1, progress=None) -> list[Any]:
     """``[fn(job) for job in jobs]``, computed by ``workers`` processes; order is kept.
     ``fn`` must be importable (a module-level function) and jobs picklable."""

@@ -204,23 +204,17 @@ def test_unknown_method_is_refused():
         check_method("adaquant")
 
 
-def test_torchvision_resnet18_wraps_and_runs_end_to_end():
+@pytest.mark.parametrize("builder, size, n_units", [
+    ("resnet18", 64, 10),      # stem, 8 BasicBlocks, head
+    ("mobilenet_v2", 32, 18),  # stem + features.1, features.2..17, head
+])
+def test_torchvision_models_wrap_and_run_end_to_end(builder, size, n_units):
     torchvision = pytest.importorskip("torchvision")
-    net = trained_like(torchvision.models.resnet18(weights=None, num_classes=10))
-    x = torch.randn(2, 3, 64, 64)
+    net = trained_like(getattr(torchvision.models, builder)(weights=None, num_classes=10))
+    x = torch.randn(2, 3, size, size)
     q = QuantModel(units_of(net), 4, 4)
     q.calibrate_activations(x)
     assert torch.allclose(q.set_quantization(False, False)(x), net(x), atol=1e-4)
     y = q.set_quantization(True, True)(x)
     assert y.shape == (2, 10) and torch.isfinite(y).all()
-    assert len(q.units) == 10  # stem, 8 BasicBlocks, head
-
-
-def test_torchvision_mobilenet_v2_wraps():
-    torchvision = pytest.importorskip("torchvision")
-    net = trained_like(torchvision.models.mobilenet_v2(weights=None, num_classes=10))
-    x = torch.randn(2, 3, 32, 32)
-    q = QuantModel(units_of(net), 4, 4)
-    q.calibrate_activations(x)
-    assert torch.allclose(q.set_quantization(False, False)(x), net(x), atol=1e-4)
-    assert len(q.units) == 18  # stem + features.1, features.2..17, head
+    assert len(q.units) == n_units

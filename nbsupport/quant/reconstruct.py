@@ -31,9 +31,6 @@ import torch
 from nbsupport.quant.adaround import beta_schedule, cosine_lr, rounding_regulariser
 from nbsupport.quant.wrap import QuantModel
 
-METHODS = {"rtn", "brecq", "qdrop"}
-
-
 @dataclass(frozen=True)
 class ReconConfig:
     """Hyper-parameters of the official configs (note 01, sections 1.1 and 1.6)."""

@@ -195,7 +195,7 @@ def count_jobs(plan: Plan) -> int:
     return n
 
 
-def table(results: list[tuple[str, int, PTQRun]], k: int):
+def table(results: list[tuple[str, int, PTQRun]]):
     """One row per run: model, method, k, seed, accuracy, logit error, seconds, merged groups."""
     import pandas as pd
 
