@@ -29,3 +29,37 @@ def test_a_tap_never_called_is_an_error():
     net = build("resnet", 0.5).eval()
     with pytest.raises(ValueError, match="never called"):
         capture(net, torch.randn(4, 1, 8, 8), {"orphan": torch.nn.ReLU()})
+
+
+def test_wrapped_net_taps_match_the_full_precision_taps():
+    from nbsupport.quant.wrap import QuantModel
+
+    torch.manual_seed(1)
+    net = build("resnet_tiny").eval()
+    wrapped = QuantModel(net.units(), 8, 8).set_quantization(False, False).eval()
+    x = torch.randn(16, 1, 8, 8)
+    fp, wr = capture(net, x, resnet_taps(net)), capture(wrapped, x, resnet_taps(wrapped))
+    assert list(fp) == list(wr) and len(fp) == 8
+    for name in fp:      # BN folding changes rounding only
+        assert np.allclose(fp[name], wr[name], atol=1e-4), name
+
+
+@pytest.mark.parametrize("builder, n_taps", [("resnet18", 18), ("mobilenet_v2", 53)])
+def test_torchvision_taps_follow_the_official_counts_and_grams_match(builder, n_taps):
+    import torchvision
+
+    from nbsupport.quant.features import capture_grams, torchvision_group_params, torchvision_taps
+
+    torch.manual_seed(0)
+    net = getattr(torchvision.models, builder)(weights=None).eval()
+    taps = torchvision_taps(net)
+    params = torchvision_group_params(net)
+    assert len(taps) == n_taps == len(params)
+    assert params.sum() == sum(m.weight.numel() for m in net.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)))
+    x = torch.randn(4, 3, 32, 32)
+    grams = capture_grams(net, x, taps)
+    feats = capture(net, x, taps)
+    for name in ("stem", "logits"):
+        assert np.allclose(grams[name], feats[name] @ feats[name].T, rtol=1e-6)
+    if builder == "resnet18":
+        assert np.all(feats["block1.conv1"] >= 0)

@@ -60,3 +60,29 @@ def test_ompq_grouping_of_the_tiny_resnet_gives_the_notes_weight_counts():
     mp = MixedPrecision(net, [2, 3, 4], groups)
     # note 03, section 3.1: stem, conv1 / conv2(+downsample) per block, fc
     assert mp.group_params.tolist() == [144, 2304, 2304, 4608, 9728, 18432, 38912, 640]
+
+
+def test_partial_configurations_quantization_error_and_quantized_copy():
+    from nbsupport.quant.mixed import first_layer_apart_groups
+
+    torch.manual_seed(2)
+    net = build("resnet_tiny", 1.0).eval()
+    mp = MixedPrecision(net, [2, 3, 4], groups=first_layer_apart_groups)   # groups from the wrapped net
+    n = len(mp.groups)
+    one = [None] * n
+    one[6] = 2                                                             # conv2 + downsample of block 3
+    mp.apply(one)
+    for i, layer in enumerate(mp.layers):
+        expected = mp.table[i, 2] if i in mp.groups[6] else mp.fp_weights[i]
+        assert torch.equal(layer.weight, expected)
+    errors = [mp.quant_error(6, b) for b in (2, 3, 4)]
+    assert errors[0] > errors[1] > errors[2] > 0
+    bits = [4, 3, 4, 2, 3, 4, 2, 3]
+    per_layer = mp.layer_bits(bits)
+    assert all(per_layer[i] == bits[g] for g, group in enumerate(mp.groups) for i in group)
+    copy = mp.quantized_copy(bits, torch.randn(32, 1, 8, 8))
+    copy.set_quantization(weights=True, activations=False)
+    for i, layer in enumerate(copy.layers()):   # round-to-nearest weights equal the swap table's
+        assert layer.quantizer.bits == per_layer[i]
+        assert torch.equal(layer.quantizer(layer.weight), mp.table[i, per_layer[i]])
+    assert all(q.calibrated and q.bits == 8 for q in copy.act_quantizers())

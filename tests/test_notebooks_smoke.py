@@ -17,6 +17,14 @@ EXPECTED_RECORDS = {
         "modcap.acc.mbv2_x0.5.random_k.w2a4.mean", "modcap.acc.resnet.rtn.w2a4.mean",
         "modcap.unit_loss.mbv2_x0.5.brecq", "modcap.selected_units.mbv2_x0.5", "modcap.recon_seconds_per_1k_iters",
     ],
+    "03_ompq_mixed_precision": [
+        "ompq.fp_acc.seed0", "ompq.gamma.first_seed", "ompq.acc.ompq.b3", "ompq.acc.size_only.b3",
+        "ompq.acc.hawq.b3", "ompq.acc.uniform.b3", "ompq.acc.random.b3", "ompq.percentile.ompq.b3",
+        "ompq.identical_to_size_only", "ompq.within_band_spearman.ompq_beta10", "ompq.layer_spearman.c_beta",
+        "ompq.layer_spearman.hessian", "ompq.search_s.orm_lp", "ompq.search_s.hutchinson_ilp",
+        "ompq.search_s.sampled", "ompq.fullsize_s.resnet18", "ompq.fullsize_s.mobilenet_v2",
+        "ompq.official.official_slsqp.avg_bits.b2.5", "ompq.brecq_acc.ompq.b3",
+    ],
     "06_immune_bistability": [
         "immune.c_pt_closed_form", "immune.c_ec_closed_form", "immune.c_pt_continuation",
         "immune.c_ec_continuation", "immune.ybar", "immune.bistable", "immune.monotone_threshold",

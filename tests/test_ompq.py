@@ -110,3 +110,22 @@ def test_banded_spearman_separates_a_size_effect_from_a_within_band_signal():
     within_signal = [rho for _, rho, _ in ompq.banded_spearman(signal, target, size, 0.1)]
     assert global_rho > 0.9                           # size "predicts" accuracy globally ...
     assert np.mean(within_signal) > 0.6 > np.mean(within_size)   # ... but inside a band the signal does
+
+
+def test_official_coefficients_are_the_raw_unshifted_ones_with_the_same_ratios():
+    rng = np.random.default_rng(5)
+    a = rng.uniform(0.6, 0.95, size=(6, 6))
+    orm = (a + a.T) / 2
+    np.fill_diagonal(orm, 1.0)
+    raw = ompq.coefficients(orm, 10.0, official=True)
+    assert raw.max() < 1e-15                                  # exp(-10 gamma) with gamma of about 4
+    assert np.allclose(raw / raw.max(), ompq.coefficients(orm, 10.0))
+
+
+def test_orm_from_grams_is_the_orm_of_the_features():
+    rng = np.random.default_rng(6)
+    f = features(rng)
+    grams = [ompq.gram_linear(x) for x in f]
+    for centred in (True, False):
+        assert np.allclose(ompq.orm_from_grams(grams, centred), ompq.orm_matrix(f, centred))
+    assert np.allclose(ompq.gamma(ompq.orm_matrix(f)), ompq.orm_matrix(f).sum(1) - 1)

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from nbsupport.models import units_of
-from nbsupport.quant.quantizers import check_bits, fake_quantize, mse_range
+from nbsupport.quant.quantizers import WeightQuantizer, check_bits, fake_quantize, mse_range
 from nbsupport.quant.wrap import QuantModel
 
 
@@ -25,20 +25,23 @@ class MixedPrecision:
     """A BN-folded copy of a network whose layer weights can be set to any candidate bit-width."""
 
     def __init__(self, fp_model: torch.nn.Module, bit_choices: Sequence[int],
-                 groups: Sequence[Sequence[int]] | None = None):
+                 groups=None):
         self.bit_choices = [check_bits(b, "bit choice") for b in bit_choices]
         self.model = QuantModel(units_of(copy.deepcopy(fp_model).eval()), 8, 8).set_quantization(False, False)
         self.layers = list(self.model.layers())
+        if callable(groups):      # a function of the wrapped model, e.g. first_layer_apart_groups
+            groups = groups(self.model)
         self.groups = [list(g) for g in groups] if groups is not None else [[i] for i in range(len(self.layers))]
         covered = sorted(i for g in self.groups for i in g)
         if covered != list(range(len(self.layers))):
             raise ValueError(f"groups must cover the {len(self.layers)} layers exactly once, got {self.groups}")
         self.fp_weights = [layer.weight.detach().clone() for layer in self.layers]
-        self.table = {}
+        self.ranges, self.table = {}, {}
         with torch.no_grad():
             for i, w in enumerate(self.fp_weights):
                 for b in self.bit_choices:
-                    self.table[i, b] = fake_quantize(w, *mse_range(w, b, channel_axis=0), b)
+                    self.ranges[i, b] = mse_range(w, b, channel_axis=0)
+                    self.table[i, b] = fake_quantize(w, *self.ranges[i, b], b)
 
     @property
     def group_params(self) -> np.ndarray:
@@ -46,15 +49,39 @@ class MixedPrecision:
         return np.array([sum(self.fp_weights[i].numel() for i in g) for g in self.groups], dtype=float)
 
     def apply(self, bits: Sequence[int] | None) -> "MixedPrecision":
-        """Swap in the quantized weights of ``bits`` (one per group); None restores full precision."""
+        """Swap in the quantized weights of ``bits`` (one per group); None, or a None entry, keeps
+        full precision (all groups, or that group)."""
         if bits is not None and len(bits) != len(self.groups):
             raise ValueError(f"{len(bits)} bit-widths for {len(self.groups)} groups")
         with torch.no_grad():
             for g, group in enumerate(self.groups):
                 for i in group:
-                    w = self.fp_weights[i] if bits is None else self.table[i, int(bits[g])]
+                    fp = bits is None or bits[g] is None
+                    w = self.fp_weights[i] if fp else self.table[i, int(bits[g])]
                     self.layers[i].weight.copy_(w)
         return self
+
+    def quant_error(self, group: int, bits: int) -> float:
+        """sum over the group's layers of |Q_b(W) - W|^2 (the perturbation HAWQ weighs by curvature)."""
+        return float(sum((self.table[i, int(bits)] - self.fp_weights[i]).pow(2).sum() for i in self.groups[group]))
+
+    def layer_bits(self, bits: Sequence[int]) -> list[int]:
+        """One bit-width per layer from one per group."""
+        out = [0] * len(self.layers)
+        for g, group in enumerate(self.groups):
+            for i in group:
+                out[i] = int(bits[g])
+        return out
+
+    def quantized_copy(self, bits: Sequence[int], calib: torch.Tensor) -> QuantModel:
+        """A calibrated copy of the wrapped net for reconstruction: every layer's weight quantizer at
+        its group's bits (first and last layer included, as the official PTQ's
+        ``set_mixed_precision`` overwrites them), activations at 8 bits."""
+        model = copy.deepcopy(self.apply(None).model)
+        for i, (layer, b) in enumerate(zip(model.layers(), self.layer_bits(bits))):
+            layer.quantizer = WeightQuantizer(layer.weight, b, qrange=self.ranges[i, b])
+        model.calibrate_activations(calib)
+        return model
 
     @torch.no_grad()
     def evaluate(self, bits: Sequence[int] | None, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
@@ -75,3 +102,4 @@ def first_layer_apart_groups(model: QuantModel) -> list[list[int]]:
             groups.append(list(range(index + 1, index + n)))
         index += n
     return groups
+

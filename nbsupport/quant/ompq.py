@@ -40,30 +40,42 @@ def center_gram(k: np.ndarray) -> np.ndarray:
 
 def orm_matrix(features: Sequence[np.ndarray], centred: bool = True) -> np.ndarray:
     """The L x L orthogonality matrix of the layers' features (1 on the diagonal)."""
-    grams = [gram_linear(f) for f in features]
+    return orm_from_grams([gram_linear(f) for f in features], centred)
+
+
+def orm_from_grams(grams: Sequence[np.ndarray], centred: bool = True) -> np.ndarray:
+    """ORM from the layers' N x N Gram matrices (the paper's acceleration lemma:
+    |X_i^T X_j|_F^2 = <vec X_i X_i^T, vec X_j X_j^T>, so the wide feature matrices are never paired)."""
     if centred:
         grams = [center_gram(k) for k in grams]
-    flat = np.array([k.ravel() for k in grams])
+    flat = np.array([np.asarray(k, dtype=np.float64).ravel() for k in grams])
     norms = np.linalg.norm(flat, axis=1)
     if np.any(norms == 0):
         raise ValueError("a layer's features are constant over the batch: its ORM is undefined")
     return (flat @ flat.T) / np.outer(norms, norms)
 
 
+def gamma(orm: np.ndarray) -> np.ndarray:
+    """gamma_i = sum_{j != i} ORM_ij: how much layer i resembles the rest of the network."""
+    return orm.sum(axis=1) - np.diag(orm)
+
+
 def importance(orm: np.ndarray, beta: float) -> np.ndarray:
     """theta_i = exp(-beta (gamma_i - min gamma)) with gamma_i = sum_{j != i} ORM_ij."""
     if beta < 0:
         raise ValueError(f"BETA={beta!r} is not allowed; it must be >= 0")
-    gamma = orm.sum(axis=1) - np.diag(orm)
-    return np.exp(-beta * (gamma - gamma.min()))
+    g = gamma(orm)
+    return np.exp(-beta * (g - g.min()))
 
 
-def coefficients(orm: np.ndarray, beta: float, normalise: bool = True) -> np.ndarray:
-    """c_i = mean_{j >= i} theta_j, divided by its maximum (the objective weights of the LP)."""
-    theta = importance(orm, beta)
+def coefficients(orm: np.ndarray, beta: float, official: bool = False) -> np.ndarray:
+    """c_i = mean_{j >= i} theta_j, divided by its maximum: the objective weights of the LP.
+    ``official=True`` gives the official code's raw weights instead, theta_i = exp(-beta gamma_i)
+    with neither the shift nor the normalisation (about 1e-26 for gamma = 6 and beta = 10)."""
+    theta = np.exp(-beta * gamma(orm)) if official else importance(orm, beta)
     tail_sums = np.cumsum(theta[::-1])[::-1]
     c = tail_sums / np.arange(len(theta), 0, -1)
-    return c / c.max() if normalise else c
+    return c if official else c / c.max()
 
 
 @dataclass(frozen=True)

@@ -100,10 +100,12 @@ class WeightQuantizer(nn.Module):
     - ``hard``: floor(W/s) + 1[V >= 0] after it.
     """
 
-    def __init__(self, weight: torch.Tensor, bits: int):
+    def __init__(self, weight: torch.Tensor, bits: int, qrange: tuple[torch.Tensor, torch.Tensor] | None = None):
+        """``qrange``: a (scale, zero_point) already found by :func:`mse_range` for this weight and
+        bit-width; by default it is searched here."""
         super().__init__()
         self.bits = check_bits(bits, "weight bits")
-        scale, zero_point = mse_range(weight.detach(), bits, channel_axis=0)
+        scale, zero_point = qrange if qrange is not None else mse_range(weight.detach(), bits, channel_axis=0)
         self.register_buffer("scale", scale)
         self.register_buffer("zero_point", zero_point)
         self.mode = "nearest"

@@ -44,8 +44,7 @@ def repetition_seeds(seed: int, n: int) -> list[int]:
     return [seed * 1000 + r for r in range(n)]
 
 
-def _model_config(name: str, epochs: int, seed: int) -> dict:
-    arch, width, _ = MODELS[name]
+def _model_config(arch: str, width: float, epochs: int, seed: int) -> dict:
     return {"arch": arch, "width": width, "epochs": epochs, "seed": seed, "data": "digits8x8-2/3"}
 
 
@@ -54,9 +53,8 @@ def _train_job(spec: dict):
     does not depend on which worker process runs the job or what it ran before."""
     import torch
 
-    arch, width, _ = MODELS[spec["name"]]
     torch.manual_seed(spec["seed"])
-    model = build(arch, width)
+    model = build(spec["arch"], spec["width"])
     return train_classifier(model, spec["x"], spec["y"], epochs=spec["epochs"], seed=spec["seed"])
 
 
@@ -91,25 +89,31 @@ def load_pretrained(names: Sequence[str], data_dir) -> dict:
     return models
 
 
+def train_nets(specs: Sequence[tuple[str, float, int]], split: Split, epochs: int, workers: int = 1,
+               progress=None, cache_kind: str = CACHE_KIND) -> list:
+    """Full-precision nets, one per (architecture, width, seed): loaded from the cache, or trained
+    here (Adam, cosine schedule, +-1 pixel shifts; in parallel workers) and cached."""
+    nets, missing = [None] * len(specs), []
+    for i, (arch, width, seed) in enumerate(specs):
+        nets[i] = load_cached(cache_kind, _model_config(arch, width, epochs, seed),
+                              lambda a=arch, w=width: build(a, w))
+        if nets[i] is None:
+            missing.append(i)
+        elif progress is not None:
+            progress.update(1)
+    jobs = [{"arch": specs[i][0], "width": specs[i][1], "seed": specs[i][2], "x": split.x_train,
+             "y": split.y_train, "epochs": epochs} for i in missing]
+    for i, model in zip(missing, run_jobs(_train_job, jobs, workers, progress)):
+        save_cached(cache_kind, _model_config(*specs[i][:2], epochs, specs[i][2]), model)
+        nets[i] = model.eval()
+    return nets
+
+
 def train_models(names: Sequence[str], split: Split, epochs: int, seed: int, workers: int = 1,
                  progress=None) -> dict:
-    """The full-precision nets: loaded from the cache, or trained here (Adam, cosine schedule,
-    +-1 pixel shifts; in parallel workers) and cached."""
-    models, missing = {}, []
-    for name in names:
-        arch, width, _ = MODELS[name]
-        cached = load_cached(CACHE_KIND, _model_config(name, epochs, seed), lambda a=arch, w=width: build(a, w))
-        if cached is None:
-            missing.append(name)
-        else:
-            models[name] = cached
-            if progress is not None:
-                progress.update(1)
-    jobs = [{"name": n, "x": split.x_train, "y": split.y_train, "epochs": epochs, "seed": seed} for n in missing]
-    for name, model in zip(missing, run_jobs(_train_job, jobs, workers, progress)):
-        save_cached(CACHE_KIND, _model_config(name, epochs, seed), model)
-        models[name] = model.eval()
-    return {name: models[name] for name in names}
+    """The notebook's named nets (``MODELS``), all trained with ``seed``."""
+    specs = [(MODELS[name][0], MODELS[name][1], seed) for name in names]
+    return dict(zip(names, train_nets(specs, split, epochs, workers, progress)))
 
 
 @dataclass(frozen=True)
