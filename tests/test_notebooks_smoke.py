@@ -25,6 +25,13 @@ EXPECTED_RECORDS = {
         "ompq.search_s.sampled", "ompq.fullsize_s.resnet18", "ompq.fullsize_s.mobilenet_v2",
         "ompq.official.official_slsqp.avg_bits.b2.5", "ompq.brecq_acc.ompq.b3",
     ],
+    "05_photon_flow_v2": [
+        "photons.n_part_mean", "photons.n_coll_mean", "photons.eps2_2", "photons.qs2_per_t",
+        "photons.vacuum_eb_t0.2_mpi2", "photons.glasma_v2_ep_1to3", "photons.glasma_v2_sp_1to3",
+        "photons.glasma_v3_max_abs", "photons.closure.no_anisotropy", "photons.closure.random_reference",
+        "photons.closure.fixed_field", "photons.closure.v3_zero", "photons.c", "photons.chi2_baseline",
+        "photons.chi2_with_glasma", "photons.chi2_v2_baseline", "photons.chi2_v2_with_glasma",
+    ],
     "06_immune_bistability": [
         "immune.c_pt_closed_form", "immune.c_ec_closed_form", "immune.c_pt_continuation",
         "immune.c_ec_continuation", "immune.ybar", "immune.bistable", "immune.monotone_threshold",

@@ -174,3 +174,63 @@ def test_phenix_tables_load_checked_and_refuse_a_changed_file(tmp_path):
         phenix.v2_2040(folder=tmp_path)
     with pytest.raises(ValueError, match="DATA_DIR"):
         phenix.read_table("yield_ppg162", tmp_path / "nowhere")
+
+
+def test_normalisation_fit_recovers_a_known_constant_and_chi2_counts():
+    from nbsupport.physics import photon_study
+
+    base = np.array([1.0, 0.5, 0.2])
+    gl = np.array([2.0, 1.0, 0.1])
+    data = base + 3.0 * gl
+    c, c_err = photon_study.fit_normalisation(data, np.ones(3), base, gl)
+    assert c == pytest.approx(3.0) and c_err == pytest.approx(1 / np.sqrt((gl**2).sum()))
+    assert photon_study.chi2(data, np.full(3, 0.5), base + 3.0 * gl) == 0
+    assert photon_study.chi2([1.0, 2.0], [0.5, 1.0], [0.0, 0.0]) == pytest.approx(8.0)
+    with pytest.raises(ValueError, match="FIT_WINDOW"):
+        photon_study.fit_normalisation(data, np.ones(3), base, np.zeros(3))
+
+
+def test_yield_interpolation_is_log_linear_and_ends_at_the_cutoff():
+    from nbsupport.physics import photon_study
+
+    q = np.array([1.0, 2.0, 3.0, 4.0])
+    y = np.array([1e-2, 1e-3, 1e-4, 0.0])
+    at = photon_study.interpolate_yield(q, y, [1.5, 2.5, 3.5])
+    assert at[0] == pytest.approx(10**-2.5) and at[1] == pytest.approx(10**-3.5) and at[2] == 0
+
+
+def test_combined_v2_is_the_yield_weighted_mean():
+    from nbsupport.physics import photon_study
+
+    total, v2 = photon_study.combine(np.array([3.0, 1.0]), 0.0, np.array([1.0, 1.0]), np.array([0.4, 0.4]))
+    assert np.allclose(total, [4.0, 2.0]) and np.allclose(v2, [0.1, 0.2])
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("FIELD", "plasma", "FIELD='plasma' is not allowed"),
+    ("V2_INT", 0.8, "V2_INT=0.8 is not allowed"),
+    ("N_GROUPS", 50, "N_GROUPS=50 is not allowed"),
+    ("FIT_WINDOW", [3.0, 2.0], "FIT_WINDOW=[3.0, 2.0] is not allowed"),
+    ("MEAN_QS", -1.0, "MEAN_QS=-1.0 is not allowed"),
+])
+def test_photon_notebook_refuses_impossible_settings_by_name(name, value, message):
+    import re
+
+    import nbsupport
+    from nbsupport.physics import photon_report
+
+    knobs = {k.upper(): None for k in photon_report.PROFILES["smoke"]}
+    knobs[name] = value
+    with pytest.raises(ValueError, match=re.escape(message)):
+        nbsupport.setup("smoke", 0, "cpu", "", notebook="05_photon_flow_v2", profiles=photon_report.PROFILES,
+                        knobs=knobs, check=photon_report.check_config, verbose=False)
+
+
+def test_a_missing_data_folder_is_refused_before_any_work(tmp_path):
+    import nbsupport
+    from nbsupport.physics import photon_report
+
+    knobs = {k.upper(): None for k in photon_report.PROFILES["smoke"]}
+    with pytest.raises(ValueError, match="DATA_DIR"):
+        nbsupport.setup("smoke", 0, "cpu", str(tmp_path / "absent"), notebook="05_photon_flow_v2",
+                        profiles=photon_report.PROFILES, knobs=knobs, check=photon_report.check_config, verbose=False)

@@ -28,14 +28,21 @@ def harmonics(dn: np.ndarray, phi: np.ndarray, n: int) -> tuple[np.ndarray, np.n
 def vn_ep(vn: np.ndarray, mult: np.ndarray, psi_ref: np.ndarray, n: int) -> np.ndarray:
     """Event-plane v_n (events on axis 0) with multiplicity weights."""
     proj = np.real(vn * np.exp(-1j * n * np.asarray(psi_ref))[:, None])
-    return (mult * proj).sum(0) / mult.sum(0)
+    return _weighted_mean(proj, mult)
 
 
 def vn_sp(vn: np.ndarray, mult: np.ndarray, eps: np.ndarray, psi_ref: np.ndarray, n: int) -> np.ndarray:
     """Scalar-product v_n with multiplicity weights, normalised by sqrt(<|eps|^2>)."""
     e = np.asarray(eps) * np.exp(1j * n * np.asarray(psi_ref))
     proj = np.real(vn * np.conj(e)[:, None])
-    return (mult * proj).sum(0) / mult.sum(0) / np.sqrt(np.mean(np.abs(e) ** 2))
+    return _weighted_mean(proj, mult) / np.sqrt(np.mean(np.abs(e) ** 2))
+
+
+def _weighted_mean(values: np.ndarray, mult: np.ndarray) -> np.ndarray:
+    """Multiplicity-weighted mean over events; NaN where no event emits (beyond the spectrum's end)."""
+    total = mult.sum(0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, (mult * values).sum(0) / total, np.nan)
 
 
 def jackknife(estimate: Callable[[np.ndarray], np.ndarray], n_events: int, n_groups: int = 20) -> tuple[np.ndarray, np.ndarray]:

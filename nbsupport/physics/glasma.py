@@ -38,6 +38,7 @@ class Model:
     n_tau: int = 5
     field: str = "medium"               # vacuum (LW of the protons), medium (eB0 held), fixed (eB0 along -y)
     eb0_mpi2: float = 1.0               # medium / fixed field strength [m_pi^2]
+    field_lifetime: float = float("inf")  # medium / fixed: eB = eB0 exp(-(tau - tau0) / lifetime) [fm/c]
     field_dependence: str = "quadratic"
     v2_int: float = 0.5
     distribution: str = "step"
@@ -53,6 +54,8 @@ class Model:
             raise ValueError(f"FIELD={self.field!r} is not allowed; choose {', '.join(FIELDS)}")
         if not 0 < self.tau0 < self.tauf:
             raise ValueError(f"TAU window ({self.tau0}, {self.tauf}) is not allowed; give 0 < tau0 < tauf (fm/c)")
+        if not self.field_lifetime > 0:
+            raise ValueError(f"FIELD_LIFETIME={self.field_lifetime!r} is not allowed; it must be positive (fm/c)")
         if not 0 < self.alpha_s < 1:
             raise ValueError(f"ALPHA_S={self.alpha_s!r} is not allowed; give a coupling in (0, 1)")
         photons.field_factor(1.0, 1.0, self.field_dependence)
@@ -100,7 +103,8 @@ def event_spectrum(event, model: Model, q_t: np.ndarray, phi: np.ndarray, kernel
             psi0 = emfield.weighted_direction(f0, qs2[cells])
         else:
             psi0 = -np.pi / 2                                          # exactly perpendicular to the reaction plane
-        eb = np.full((cells.sum(), model.n_tau), model.eb0_mpi2 * M_PI2_GEV2)
+        decay = np.exp(-(model.taus - model.tau0) / model.field_lifetime)
+        eb = np.tile(model.eb0_mpi2 * M_PI2_GEV2 * decay, (cells.sum(), 1))
         psi = np.full_like(eb, psi0)
     # space-time measure tau dtau d^2x, in GeV^-4
     measure = model.taus * (model.tauf - model.tau0) / model.n_tau * model.grid.dx**2 / HBARC_GEV_FM**4

@@ -56,3 +56,25 @@ def qs2_map(t_a: np.ndarray, t_b: np.ndarray, k_gev2_fm2: float) -> np.ndarray:
     if k_gev2_fm2 <= 0:
         raise ValueError(f"QS2_PER_T={k_gev2_fm2!r} is not allowed; it must be positive (GeV^2 fm^2)")
     return k_gev2_fm2 * np.minimum(t_a, t_b)
+
+
+def mean_qs(events, grid: Grid, width: float, k_gev2_fm2: float, qs2_min: float = 0.04) -> float:
+    """Mean Q_s [GeV] over the cells with Q_s^2 > qs2_min, averaged over events."""
+    means = []
+    for ev in events:
+        qs2 = qs2_map(*event_thickness(ev, grid, width), k_gev2_fm2)
+        inside = qs2 > qs2_min
+        means.append(np.sqrt(qs2[inside]).mean() if inside.any() else 0.0)
+    return float(np.mean(means))
+
+
+def calibrate_qs2_per_t(events, grid: Grid, width: float, target_gev: float, qs2_min: float = 0.04,
+                        iterations: int = 4) -> float:
+    """k such that the mean Q_s over the overlap equals ``target_gev`` (note 05, section 2.3): Q_s
+    grows like sqrt(k), so k <- k (target / mean)^2, repeated while the cell cut settles."""
+    if target_gev <= 0:
+        raise ValueError(f"MEAN_QS={target_gev!r} is not allowed; it must be positive (GeV)")
+    k = 1.0
+    for _ in range(iterations):
+        k *= (target_gev / mean_qs(events, grid, width, k, qs2_min)) ** 2
+    return k

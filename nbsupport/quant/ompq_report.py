@@ -22,7 +22,7 @@ PROFILES = {
                     n_calib=256, timing_repeats=5, fullsize_resolution=224, fullsize_repeats=3, workers=2),
     # the note's CPU pilot scale (section 3.6): more seeds, 900 sampled configurations, 50 probes
     "paper": dict(n_seeds=5, epochs=20, budgets=[2.5, 3.0, 3.5], beta=10.0, n_orm=32, n_random=300,
-                  n_probes=50, n_hessian=256, stability_sizes=[32, 64, 128, 256, 512], recon_iters=2000,
+                  n_probes=50, n_hessian=256, stability_sizes=[32, 64, 128, 256, 512], recon_iters=1000,
                   n_calib=1024, timing_repeats=5, fullsize_resolution=224, fullsize_repeats=5, workers=2),
 }
 
