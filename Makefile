@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-EXTRAS ?= dl,test
+EXTRAS ?= dl,test,cluster
 JOBS   ?= 1
 
 .PHONY: venv run test test-fast test-unit test-smoke test-nbval lab clean

@@ -88,11 +88,15 @@ def execute_one(job: dict[str, Any]) -> dict[str, Any]:
     os.environ[RECORDS_FILE_ENV] = str(sidecar.resolve())
     started = time.perf_counter()
     status, error = "ok", None
+    log = None
+    if job.get("log"):                       # the notebook's own output, as it runs
+        Path(job["log"]).parent.mkdir(parents=True, exist_ok=True)
+        log = open(job["log"], "w")
     try:
         pm.execute_notebook(
             str(source), str(output), parameters=job["inject"] or None, kernel_name="python3",
             cwd=str(source.parent), progress_bar=False, request_save_on_cell_execute=True,
-            execution_timeout=job.get("timeout"),
+            execution_timeout=job.get("timeout"), stdout_file=log, stderr_file=log,
         )
     except Exception as exc:  # a failed notebook is a result, not a crash of the runner
         status = "failed"
@@ -102,6 +106,8 @@ def execute_one(job: dict[str, Any]) -> dict[str, Any]:
             error = f"{type(exc).__name__}: {exc}"
     finally:
         os.environ.pop(RECORDS_FILE_ENV, None)
+        if log is not None:
+            log.close()
     duration = time.perf_counter() - started
     produced = json.loads(sidecar.read_text()) if sidecar.exists() else {}
     return {
@@ -129,9 +135,12 @@ def claims_summary(run: dict[str, Any]) -> str:
 
 
 def write_summary(out: Path, runs: list[dict[str, Any]]) -> None:
-    """summary.json (full) and summary.csv (one row per run, one column per record)."""
+    """summary.json (full) and summary.csv (one row per run, one column per record; for a sweep,
+    the run's name and one column per swept parameter come first)."""
     out.mkdir(parents=True, exist_ok=True)
-    runs = sorted(runs, key=lambda r: r["notebook"])
+    runs = sorted(runs, key=lambda r: (r["notebook"], r.get("name", "")))
+    swept = sorted({k for r in runs for k in r.get("swept", {})})
+    lead = ["run", *swept] if any("name" in r for r in runs) else []
     tmp = out / "summary.json.tmp"
     tmp.write_text(json.dumps({"runs": runs}, indent=1))
     tmp.replace(out / "summary.json")
@@ -140,11 +149,12 @@ def write_summary(out: Path, runs: list[dict[str, Any]]) -> None:
              "parameters", "error"]
     with open(out / "summary.csv", "w", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(fixed + record_names)
+        writer.writerow(lead + fixed + record_names)
         for r in runs:
             evaluated = [c for c in r["claims"] if c["verdict"] != VERDICT_SMOKE]
             reproduced = sum(c["verdict"] == VERDICT_HOLDS for c in evaluated) if evaluated else ""
-            row = [r["notebook"], r["profile"], r["status"], r["duration_s"], reproduced, len(r["claims"]),
+            row = ([r.get("name", ""), *[json.dumps(r.get("swept", {}).get(k, "")) for k in swept]] if lead else [])
+            row += [r["notebook"], r["profile"], r["status"], r["duration_s"], reproduced, len(r["claims"]),
                    json.dumps(r["parameters"]), r["error"] or ""]
             row += [json.dumps(r["records"][n]) if isinstance(r["records"].get(n), (list, dict))
                     else r["records"].get(n, "") for n in record_names]
@@ -179,11 +189,35 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--inplace", action="store_true", help="write each executed notebook over its source")
     parser.add_argument("--notebooks-dir", default="notebooks", help="where the collection lives (default: notebooks)")
     parser.add_argument("--timeout", type=float, default=None, help="seconds allowed per cell (default: none)")
+    parser.add_argument("--grid", metavar="FILE", help="sweep: a YAML file mapping parameter names to lists of values")
+    parser.add_argument("-g", "--grid-parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUES"),
+                        help="sweep one parameter over comma-separated values, e.g. -g SEED 0,1,2 (repeatable)")
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="sweep on this Dask distributed scheduler "
+                        "(e.g. tcp://host:8786) instead of a local process pool")
+    parser.add_argument("--force", action="store_true", help="sweep: rerun runs that already finished")
     return parser
 
 
+def _take_grid_pairs(argv: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Pull ``-g NAME VALUES`` out before argparse sees them: values such as ``-1,-2`` would
+    otherwise be read as options."""
+    rest, pairs, i = [], [], 0
+    while i < len(argv):
+        if argv[i] in ("-g", "--grid-parameter"):
+            if i + 2 >= len(argv):
+                raise SystemExit(f"error: {argv[i]} needs a parameter name and its values, e.g. -g SEED 0,1,2")
+            pairs.append((argv[i + 1], argv[i + 2]))
+            i += 3
+        else:
+            rest.append(argv[i])
+            i += 1
+    return rest, pairs
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    rest, grid_pairs = _take_grid_pairs(list(sys.argv[1:] if argv is None else argv))
+    args = build_parser().parse_args(rest)
+    args.grid_parameter = grid_pairs
     cores = os.cpu_count() or 1
     if args.jobs < 1:
         raise SystemExit(f"error: --jobs={args.jobs} is not allowed; use 1 .. {cores}")
@@ -202,6 +236,14 @@ def main(argv: list[str] | None = None) -> int:
         args.profile = profile
 
     out = Path(args.out)
+    if args.grid or args.grid_parameter:
+        if args.inplace:
+            raise SystemExit("error: --inplace cannot be combined with a sweep (every run needs its own copy)")
+        from nbsupport.sweep import load_grid, run_grid
+
+        return run_grid(paths, load_grid(args.grid, args.grid_parameter), overrides, args, out)
+    if args.scheduler or args.force:
+        raise SystemExit("error: --scheduler and --force apply to sweeps (--grid or -g)")
     jobs, unused = [], set(overrides)
     for path in paths:
         declared = notebook_parameters(path)
