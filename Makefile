@@ -20,9 +20,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (paper-walkthroughs)" >/dev/null
 	touch $(STAMP)
 
-# Execute the whole collection with the default profile into runs/.
+# Execute the whole collection with the default profile into runs/, then render runs/site/
+# (index.html and every executed notebook as HTML), even when a notebook failed.
 run: venv
-	$(PY) -m nbsupport.run --profile default --out runs --jobs $(JOBS)
+	$(PY) -m nbsupport.run --profile default --out runs --jobs $(JOBS); status=$$?; \
+	$(PY) -m nbsupport.site runs; exit $$status
 
 # Tier 1: unit tests of nbsupport.  Tier 2: papermill smoke run of every notebook.
 test-unit: venv
