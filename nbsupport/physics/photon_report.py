@@ -154,7 +154,8 @@ def plot_flow(q_t, summ):
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4))
-    for key, label, fmt in (("v2_ep", r"$v_2$\{EP\}", "o-"), ("v2_sp", r"$v_2$\{SP\}", "s-"), ("v3_ep", r"$v_3$\{EP\}", "^-")):
+    for key, label, fmt in (("v2_ep", r"$v_2\{\mathrm{EP}\}$", "o-"), ("v2_sp", r"$v_2\{\mathrm{SP}\}$", "s-"),
+                              ("v3_ep", r"$v_3\{\mathrm{EP}\}$", "^-")):
         ax.errorbar(q_t, summ[key], yerr=summ[f"{key}_err"], fmt=fmt, ms=4, capsize=2, label=label)
     ax.axhline(0, color="k", lw=0.8)
     ax.set_xlabel(r"$q_T$ [GeV/c]")
@@ -197,7 +198,7 @@ def plot_against_phenix(q_t, summ, comparison, spectrum, high_pt, conversion, v2
     ax = axes[1]
     v2_gl = np.interp(qq, q_t, summ["v2_ep"])
     _, v2_tot = combine(base, 0.0, gl, v2_gl)
-    ax.plot(qq, np.where(gl > 0, v2_gl, np.nan), "C1-", label=r"glasma photons, $v_2$\{EP\}")
+    ax.plot(qq, np.where(gl > 0, v2_gl, np.nan), "C1-", label=r"glasma photons, $v_2\{\mathrm{EP}\}$")
     ax.plot(qq, v2_tot, "C0-", lw=2, label="baseline + glasma (prediction, no free parameter)")
     ax.axhline(0, color="k", ls="--", lw=1, label="baseline alone (prompt photons, v2 = 0)")
     ax.errorbar(v2_data["pt_gev"], v2_data["v2"], yerr=v2_data["stat"], fmt="o", color="k", capsize=2,
