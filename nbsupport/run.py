@@ -134,6 +134,32 @@ def claims_summary(run: dict[str, Any]) -> str:
     return f"claims {ok}/{len(claims)} reproduced"
 
 
+def status_line(run: dict[str, Any], label: str, width: int) -> str:
+    """One printed line per finished run, and its error below when it failed."""
+    line = f"{run['status']:<7} {label:<{width}} {run['duration_s']:7.1f} s  {claims_summary(run)}"
+    return line + (f"\n        error: {run['error'][:300]}" if run["error"] else "")
+
+
+def notebook_job(path: Path, declared: dict[str, Any], overrides: dict[str, Any], profile: str, output: Path,
+                 records_file: Path, timeout: float | None) -> dict[str, Any]:
+    """The job :func:`execute_one` runs: the overrides this notebook declares, and the profile when
+    it differs from the notebook's own."""
+    mine = {k: v for k, v in overrides.items() if k in declared}
+    inject = dict(mine)
+    if profile != declared.get("PROFILE", "default"):
+        inject["PROFILE"] = profile
+    return {"source": str(path), "output": str(output), "inject": inject, "profile": profile,
+            "parameters": {**mine, "PROFILE": profile}, "timeout": timeout, "records_file": str(records_file)}
+
+
+def refuse_unused(unused: set[str], paths: list[Path]) -> None:
+    """A parameter that no selected notebook declares is an error, before anything runs."""
+    if unused:
+        known = sorted({k for p in paths for k in notebook_parameters(p)})
+        raise SystemExit(f"error: parameter(s) {sorted(unused)} are not in the parameters cell of the "
+                         f"selected notebooks; known parameters: {', '.join(known)}")
+
+
 def write_summary(out: Path, runs: list[dict[str, Any]]) -> None:
     """summary.json (full) and summary.csv (one row per run, one column per record; for a sweep,
     the run's name and one column per swept parameter come first)."""
@@ -247,21 +273,10 @@ def main(argv: list[str] | None = None) -> int:
     jobs, unused = [], set(overrides)
     for path in paths:
         declared = notebook_parameters(path)
-        mine = {k: v for k, v in overrides.items() if k in declared}
-        unused -= set(mine)
-        inject = dict(mine)
-        if args.profile != declared.get("PROFILE", "default"):
-            inject["PROFILE"] = args.profile
-        output = path if args.inplace else out / path.name
-        jobs.append({
-            "source": str(path), "output": str(output), "inject": inject, "profile": args.profile,
-            "parameters": {**mine, "PROFILE": args.profile}, "timeout": args.timeout,
-            "records_file": str(out / f"{path.stem}.records.json"),
-        })
-    if unused:
-        known = sorted({k for p in paths for k in notebook_parameters(p)})
-        raise SystemExit(f"error: parameter(s) {sorted(unused)} are not in the parameters cell of the "
-                         f"selected notebooks; known parameters: {', '.join(known)}")
+        unused -= set(declared)
+        jobs.append(notebook_job(path, declared, overrides, args.profile, path if args.inplace else out / path.name,
+                                 out / f"{path.stem}.records.json", args.timeout))
+    refuse_unused(unused, paths)
     out.mkdir(parents=True, exist_ok=True)
     for name in missing:
         print(f"{'absent':<7} {name:<28} not yet in {args.notebooks_dir}/")
@@ -275,10 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     def report(run: dict[str, Any]) -> None:
         runs.append(run)
         write_summary(out, runs)
-        line = f"{run['status']:<7} {run['notebook']:<28} {run['duration_s']:7.1f} s  {claims_summary(run)}"
-        if run["error"]:
-            line += f"\n        error: {run['error'][:300]}"
-        print(line, flush=True)
+        print(status_line(run, run["notebook"], 28), flush=True)
 
     try:
         if args.jobs == 1:

@@ -154,6 +154,12 @@ def write_sweep_summary(out: Path, runs: list[dict[str, Any]]) -> None:
         writer.writerows(claim_counts(runs))
 
 
+def failed_entry(job: dict[str, Any], error: str) -> dict[str, Any]:
+    """The summary entry of a run whose task itself failed (no kernel, a lost worker)."""
+    return {"notebook": Path(job["source"]).stem, "profile": job["profile"], "parameters": job["parameters"],
+            "status": "failed", "duration_s": 0.0, "records": {}, "claims": [], "error": error, "output": job["output"]}
+
+
 def execute_run(job: dict[str, Any]) -> dict[str, Any]:
     """One run of the grid (a local worker process or a Dask task): execute, then write its marker."""
     from nbsupport.run import execute_one
@@ -161,9 +167,11 @@ def execute_run(job: dict[str, Any]) -> dict[str, Any]:
     try:
         run = execute_one(job)
     except Exception as exc:  # the task itself failed (e.g. the kernel could not start)
-        run = {"notebook": Path(job["source"]).stem, "profile": job["profile"], "parameters": job["parameters"],
-               "status": "failed", "duration_s": 0.0, "records": {}, "claims": [], "error": f"{type(exc).__name__}: {exc}",
-               "output": job["output"]}
+        run = failed_entry(job, f"{type(exc).__name__}: {exc}")
+    return _finish(job, run)
+
+
+def _finish(job: dict[str, Any], run: dict[str, Any]) -> dict[str, Any]:
     run.update(name=job["name"], swept=job["swept"], code_version=job["code_version"], log=job["log"])
     write_marker(Path(job["out"]), run)
     return run
@@ -173,29 +181,20 @@ def plan(paths: list[Path], grid: dict[str, list[Any]], overrides: dict[str, Any
          timeout: float | None = None) -> list[dict[str, Any]]:
     """One job per (notebook, grid point); a grid parameter or override a notebook does not declare is
     not applied to it, and one that no selected notebook declares is an error."""
-    from nbsupport.run import notebook_parameters
+    from nbsupport.run import notebook_job, notebook_parameters, refuse_unused
 
-    jobs, used = [], set()
+    jobs, unused = [], set(grid) | set(overrides)
     for path in paths:
         declared = notebook_parameters(path)
+        unused -= set(declared)
         version = code_version(path)
-        fixed = {k: v for k, v in overrides.items() if k in declared}
-        mine = {k: v for k, v in grid.items() if k in declared}
-        used |= set(fixed) | set(mine)
-        for point in expand(mine):
+        for point in expand({k: v for k, v in grid.items() if k in declared}):
             name = run_name(path.stem, point)
-            inject = {**fixed, **point}
-            if profile != declared.get("PROFILE", "default"):
-                inject["PROFILE"] = profile
-            jobs.append({"name": name, "source": str(path), "output": str(out / f"{name}.ipynb"), "inject": inject,
-                         "profile": profile, "parameters": {**fixed, **point, "PROFILE": profile}, "swept": point,
-                         "timeout": timeout, "records_file": str(out / f"{name}.records.json"),
-                         "log": str(out / "logs" / f"{name}.log"), "code_version": version, "out": str(out)})
-    unused = (set(grid) | set(overrides)) - used
-    if unused:
-        known = sorted({k for p in paths for k in notebook_parameters(p)})
-        raise SystemExit(f"error: parameter(s) {sorted(unused)} are not in the parameters cell of the selected "
-                         f"notebooks; known parameters: {', '.join(known)}")
+            job = notebook_job(path, declared, {**overrides, **point}, profile, out / f"{name}.ipynb",
+                               out / f"{name}.records.json", timeout)
+            job.update(name=name, swept=point, log=str(out / "logs" / f"{name}.log"), code_version=version, out=str(out))
+            jobs.append(job)
+    refuse_unused(unused, paths)
     return jobs
 
 
@@ -227,6 +226,8 @@ def run_grid(paths: list[Path], grid: dict[str, list[Any]], overrides: dict[str,
     """Run the sweep; returns the exit status (1 if any run of the grid failed, 130 if interrupted)."""
     from tqdm.auto import tqdm
 
+    from nbsupport.run import status_line
+
     jobs = plan(paths, grid, overrides, args.profile, out, args.timeout)
     out.mkdir(parents=True, exist_ok=True)
     names = [j["name"] for j in jobs]
@@ -245,21 +246,13 @@ def run_grid(paths: list[Path], grid: dict[str, list[Any]], overrides: dict[str,
             try:
                 run = future.result()
             except Exception as exc:  # a lost worker or process: the run is reported as failed
-                run = {"name": job["name"], "notebook": Path(job["source"]).stem, "profile": job["profile"],
-                       "parameters": job["parameters"], "swept": job["swept"], "status": "failed", "duration_s": 0.0,
-                       "records": {}, "claims": [], "error": f"{type(exc).__name__}: {exc}", "output": job["output"],
-                       "code_version": job["code_version"], "log": job["log"]}
-                write_marker(out, run)
+                run = _finish(job, failed_entry(job, f"{type(exc).__name__}: {exc}"))
             failed += run["status"] != "ok"
             bar.set_postfix(failed=failed)
             bar.update(1)
             write_sweep_summary(out, collect(out, names))
-            from nbsupport.run import claims_summary
-
-            line = f"{run['status']:<7} {run['name']:<48} {run['duration_s']:7.1f} s  {claims_summary(run)}"
-            bar.write(line + (f"\n        error: {run['error'][:300]}" if run["error"] else ""))
+            bar.write(status_line(run, run["name"], 48))
     except KeyboardInterrupt:
-        bar.close()
         write_sweep_summary(out, collect(out, names))
         print(f"interrupted: the finished runs are kept in {out}/summary.json; rerun the same command to resume")
         return 130

@@ -74,6 +74,11 @@ def test_field_of_collisions_points_against_y_on_average_and_decays(events):
     centre = [e.participants().mean(0)[None] for e in events]
     b0 = np.array([emfield.event_field(e, c, 0.0, proton_size=0.4)[0] for e, c in zip(events, centre)])
     assert b0[:, 1].mean() < -3 * abs(b0[:, 0].mean())    # along -y, perpendicular to the reaction plane
+    ev = events[0]                                          # spectators only: the same sum over fewer charges
+    spectators = emfield.event_field(ev, centre[0], 0.1, participants=False)
+    expected = emfield.lw_field(centre[0], 0.1, ev.xy_a[ev.protons_a & ~ev.part_a], ev.xy_b[ev.protons_b & ~ev.part_b])
+    assert np.allclose(spectators, expected)
+    assert not np.allclose(spectators, emfield.event_field(ev, centre[0], 0.1))
     for ev, c in zip(events[:5], centre):                  # and it decays monotonically in time
         mags = [np.hypot(*emfield.event_field(ev, c, t, proton_size=0.4)[0]) for t in (0.05, 0.1, 0.2, 0.4)]
         assert all(a > b for a, b in zip(mags, mags[1:]))
@@ -167,7 +172,7 @@ def test_phenix_tables_load_checked_and_refuse_a_changed_file(tmp_path):
     assert v2["v2"][1] == pytest.approx(0.188591) and len(v2["pt_gev"]) == 14
     assert phenix.prompt_baseline([4.25])[0] == pytest.approx(3.0e-5)
     assert phenix.high_pt_2040()["yield"][0] == pytest.approx((3.46394e-05 + 2.12037e-05) / 2)
-    for name, (filename, _, _) in phenix.FILES.items():
+    for filename, _, _ in phenix.FILES.values():
         (tmp_path / filename).write_bytes((phenix.DEFAULT_DATA_DIR / filename).read_bytes())
     (tmp_path / phenix.FILES["v2_ppg126"][0]).write_text("event_plane,pt_gev\nRXN,1.0\n")
     with pytest.raises(ValueError, match="sha256"):

@@ -68,10 +68,6 @@ class Event:
     def participants(self) -> np.ndarray:
         return np.concatenate([self.xy_a[self.part_a], self.xy_b[self.part_b]])
 
-    def spectator_protons(self) -> tuple[np.ndarray, np.ndarray]:
-        """Transverse positions of the protons that did not collide, in A and in B."""
-        return self.xy_a[self.protons_a & ~self.part_a], self.xy_b[self.protons_b & ~self.part_b]
-
 
 def collide(b: float, rng: np.random.Generator, sigma_nn_mb: float = SIGMA_NN_MB) -> Event:
     """One Au+Au event at impact parameter ``b`` (fm)."""

@@ -168,16 +168,13 @@ def plot_flow(q_t, summ):
 def plot_against_phenix(q_t, summ, comparison, spectrum, high_pt, conversion, v2_data, baseline_fn):
     import matplotlib.pyplot as plt
 
-    from nbsupport.physics.photon_study import combine
+    from nbsupport.physics.photon_study import predict
 
-    c = comparison["c"]
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
     ax = axes[0]
     qq = np.linspace(0.5, 6.5, 200)
-    base = baseline_fn(qq)
-    from nbsupport.physics.photon_study import interpolate_yield
-
-    gl = c * interpolate_yield(q_t, summ["yield_total"], qq)
+    pred = predict(summ, q_t, comparison["c"], qq, baseline_fn)
+    base, gl = pred["baseline"], pred["glasma"]
     ax.plot(qq, base, "k--", label="N_coll-scaled p+p fit (PHENIX PPG162): baseline")
     ax.plot(qq, gl, "C1-", label=r"glasma, $C_\gamma$ fitted")
     ax.plot(qq, base + gl, "C0-", lw=2, label="baseline + glasma")
@@ -196,10 +193,8 @@ def plot_against_phenix(q_t, summ, comparison, spectrum, high_pt, conversion, v2
     ax.set_title("Direct photons, Au+Au 200 GeV, 20-40 %")
     ax.legend(fontsize=7)
     ax = axes[1]
-    v2_gl = np.interp(qq, q_t, summ["v2_ep"])
-    _, v2_tot = combine(base, 0.0, gl, v2_gl)
-    ax.plot(qq, np.where(gl > 0, v2_gl, np.nan), "C1-", label=r"glasma photons, $v_2\{\mathrm{EP}\}$")
-    ax.plot(qq, v2_tot, "C0-", lw=2, label="baseline + glasma (prediction, no free parameter)")
+    ax.plot(qq, np.where(gl > 0, pred["glasma_v2"], np.nan), "C1-", label=r"glasma photons, $v_2\{\mathrm{EP}\}$")
+    ax.plot(qq, pred["v2"], "C0-", lw=2, label="baseline + glasma (prediction, no free parameter)")
     ax.axhline(0, color="k", ls="--", lw=1, label="baseline alone (prompt photons, v2 = 0)")
     ax.errorbar(v2_data["pt_gev"], v2_data["v2"], yerr=v2_data["stat"], fmt="o", color="k", capsize=2,
                 label="PHENIX 20-40 %, RXN plane (PRL 109, 122302), stat")
@@ -216,20 +211,18 @@ def plot_against_phenix(q_t, summ, comparison, spectrum, high_pt, conversion, v2
 def plot_sensitivity(q_t, sens: dict, spectrum, v2_data, baseline_fn):
     import matplotlib.pyplot as plt
 
-    from nbsupport.physics.photon_study import combine, interpolate_yield
+    from nbsupport.physics.photon_study import predict
 
     fig, axes = plt.subplots(2, len(sens), figsize=(5 * len(sens), 7.5), sharex=True)
     qq = np.linspace(0.5, 5.0, 120)
     for col, (name, rows) in enumerate(sens.items()):
         totals, v2s = [], []
         for k, (label, summ, comp) in enumerate(rows):
-            gl = comp["c"] * interpolate_yield(q_t, summ["yield_total"], qq)
-            base = baseline_fn(qq)
-            _, v2_tot = combine(base, 0.0, gl, np.interp(qq, q_t, summ["v2_ep"]))
-            totals.append(base + gl)
-            v2s.append(v2_tot)
-            axes[0, col].plot(qq, base + gl, color=f"C{k}", lw=1, label=f"{label} (chi2 {comp['chi2_with_glasma']:.1f})")
-            axes[1, col].plot(qq, v2_tot, color=f"C{k}", lw=1, label=label)
+            pred = predict(summ, q_t, comp["c"], qq, baseline_fn)
+            totals.append(pred["total"])
+            v2s.append(pred["v2"])
+            axes[0, col].plot(qq, pred["total"], color=f"C{k}", lw=1, label=f"{label} (chi2 {comp['chi2_with_glasma']:.1f})")
+            axes[1, col].plot(qq, pred["v2"], color=f"C{k}", lw=1, label=label)
         # the band: the envelope of the variations
         axes[0, col].fill_between(qq, np.min(totals, 0), np.max(totals, 0), color="C0", alpha=0.15)
         axes[1, col].fill_between(qq, np.min(v2s, 0), np.max(v2s, 0), color="C0", alpha=0.15)
@@ -248,12 +241,12 @@ def plot_sensitivity(q_t, sens: dict, spectrum, v2_data, baseline_fn):
 
 # ---- claims ---------------------------------------------------------------------------------------
 def evaluate_claims(summ, comparison, q_t, baseline_fn) -> list[tuple[str, str, bool, str]]:
-    from nbsupport.physics.photon_study import interpolate_yield
+    from nbsupport.physics.photon_study import predict
 
     checks = []
     lo, hi = comparison["window"]
-    qq = np.linspace(lo, hi, 11)
-    share = comparison["c"] * interpolate_yield(q_t, summ["yield_total"], qq) / baseline_fn(qq)
+    pred = predict(summ, q_t, comparison["c"], np.linspace(lo, hi, 11), baseline_fn)
+    share = pred["glasma"] / pred["baseline"]
     checks.append(("photons.spectrum_enhancement",
                    f"Glasma photons visibly enhance the direct-photon spectrum at larger q_T (at least +50 % over the baseline in {lo:g}-{hi:g} GeV/c)",
                    bool(share.mean() >= 0.5),

@@ -74,6 +74,17 @@ def combine(baseline_y, baseline_v2, glasma_y, glasma_v2) -> tuple[np.ndarray, n
     return total, np.where(total > 0, v2, 0.0)
 
 
+def predict(summary: dict, q_t, c: float, at, baseline_fn) -> dict[str, np.ndarray]:
+    """At momenta ``at``: the baseline (v2 = 0), the glasma yield times ``c`` with its v2{EP}, and
+    their sum with the yield-weighted total v2."""
+    at = np.asarray(at, float)
+    base = baseline_fn(at)
+    glasma_y = c * interpolate_yield(q_t, summary["yield_total"], at)
+    glasma_v2 = np.interp(at, q_t, summary["v2_ep"])
+    total, v2 = combine(base, 0.0, glasma_y, glasma_v2)
+    return {"baseline": base, "glasma": glasma_y, "glasma_v2": glasma_v2, "total": total, "v2": v2}
+
+
 def compare_with_phenix(summary: dict, q_t, spectrum: dict, v2_data: dict, baseline_fn, window, chi2_range,
                         v2_range) -> dict:
     """Fit C in ``window`` on the PPG162 points, then chi-squares of baseline alone and baseline plus
@@ -88,9 +99,7 @@ def compare_with_phenix(summary: dict, q_t, spectrum: dict, v2_data: dict, basel
     chi2_sum = chi2(y[used], err[used], base[used] + c * gl[used])
     vpt = v2_data["pt_gev"]
     vsel = (vpt >= v2_range[0]) & (vpt <= v2_range[1])
-    gl_v = c * interpolate_yield(q_t, summary["yield_total"], vpt)
-    v2_gl = np.interp(vpt, q_t, summary["v2_ep"])
-    _, v2_tot = combine(baseline_fn(vpt), 0.0, gl_v, v2_gl)
+    v2_tot = predict(summary, q_t, c, vpt, baseline_fn)["v2"]
     return {"c": c, "c_err": c_err, "window": tuple(window), "points": int(used.sum()), "window_points": int(in_window.sum()),
             "chi2_baseline": chi2_base, "chi2_with_glasma": chi2_sum,
             "v2_points": int(vsel.sum()), "v2_pred": v2_tot, "v2_pt": vpt,

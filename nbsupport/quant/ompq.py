@@ -85,9 +85,6 @@ class Allocation:
     objective: float            # sum_i c_i b_i
     method: str
 
-    def average_bits(self, params: Sequence[float]) -> float:
-        return self.size_bits / float(np.sum(params))
-
 
 def _check(c, params, bit_range) -> tuple[np.ndarray, np.ndarray]:
     c, params = np.asarray(c, float), np.asarray(params, float)

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from nbsupport.quant import ompq
-from nbsupport.quant.ompq_study import BIT_CHOICES
+from nbsupport.quant.ompq_study import BIT_CHOICES, BIT_RANGE
 
 PROFILES = {
     "smoke": dict(n_seeds=1, epochs=1, budgets=[2.5, 3.0, 3.5], beta=10.0, n_orm=32, n_random=10, n_probes=2,
@@ -45,7 +45,7 @@ PAPER_SEARCH_SECONDS_MBV2 = 9.0   # abstract (arXiv v1): MobileNetV2 search on a
 
 def check_config(cfg: Any) -> None:
     """Refuse impossible settings by parameter name before any work."""
-    lo, hi = min(BIT_CHOICES), max(BIT_CHOICES)
+    lo, hi = BIT_RANGE
     budgets = cfg["BUDGETS"]
     if not budgets or any(not isinstance(b, (int, float)) or not lo <= b <= hi for b in budgets):
         raise ValueError(f"BUDGETS={budgets!r} is not allowed; give average weight bits within "

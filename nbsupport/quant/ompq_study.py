@@ -32,6 +32,7 @@ from nbsupport.quant import ompq
 ARCH = "resnet_tiny"
 CACHE_KIND = "ompq_classifier"
 BIT_CHOICES = (2, 3, 4)
+BIT_RANGE = (min(BIT_CHOICES), max(BIT_CHOICES))
 BETA_SWEEP = (0.0, 1.0, 10.0, 100.0)
 RANDOM_BAND = 0.05          # random feasible configurations: size in [(1 - band) budget, budget]
 ROUNDING_LAMBDA = 0.01      # AdaRound's regulariser weight for ResNets (official BRECQ config)
@@ -66,29 +67,32 @@ def _spearman(a, b) -> float:
     return float(spearmanr(a, b).statistic)
 
 
-def orm_sum(model, x) -> float:
-    """sum_{i != j} ORM_ij of ``model``'s features on ``x`` (the network's total non-orthogonality)."""
+def layer_features(model, x) -> list[np.ndarray]:
+    """The official PTQ taps of our ResNet (full precision or wrapped) on ``x``, flattened."""
     from nbsupport.quant.features import capture, resnet_taps
 
-    return float(ompq.gamma(ompq.orm_matrix(list(capture(model, x, resnet_taps(model)).values()))).sum())
+    return list(capture(model, x, resnet_taps(model)).values())
+
+
+def orm_sum(model, x) -> float:
+    """sum_{i != j} ORM_ij of ``model``'s features on ``x`` (the network's total non-orthogonality)."""
+    return float(ompq.gamma(ompq.orm_matrix(layer_features(model, x))).sum())
 
 
 def orm_search(fp_model, x, params, beta: float, budget_bits: float):
     """OMPQ's whole search: features of one batch, ORM, coefficients, the integer program."""
-    from nbsupport.quant.features import capture, resnet_taps
-
-    orm = ompq.orm_matrix(list(capture(fp_model, x, resnet_taps(fp_model)).values()))
-    return ompq.allocate_milp(ompq.coefficients(orm, beta), params, budget_bits, (min(BIT_CHOICES), max(BIT_CHOICES)))
+    orm = ompq.orm_matrix(layer_features(fp_model, x))
+    return ompq.allocate_milp(ompq.coefficients(orm, beta), params, budget_bits, BIT_RANGE)
 
 
 def run_seed(fp_model, split, seed: int, plan: Plan) -> dict:
     import torch
 
+    from nbsupport.quant.features import resnet_taps
     from nbsupport.quant.mixed import MixedPrecision, first_layer_apart_groups
     from nbsupport.quant.sensitivity import hutchinson_trace
 
     rng = np.random.default_rng(seed)
-    bit_range = (min(BIT_CHOICES), max(BIT_CHOICES))
     mp = MixedPrecision(fp_model, BIT_CHOICES, groups=first_layer_apart_groups)
     params = mp.group_params
     n_groups = len(params)
@@ -102,16 +106,13 @@ def run_seed(fp_model, split, seed: int, plan: Plan) -> dict:
     # E1: ORM of the FP net on one batch, centred and uncentred; gamma's ranking against N
     order = rng.permutation(len(split.x_train))
     x_orm = split.x_train[order[:plan.n_orm]]
-    from nbsupport.quant.features import capture, resnet_taps
-
-    feats = list(capture(fp_model, x_orm, resnet_taps(fp_model)).values())
+    feats = layer_features(fp_model, x_orm)
     orm = ompq.orm_matrix(feats)
     out["tap_names"] = list(resnet_taps(fp_model))
     out["orm"], out["orm_uncentred"] = orm, ompq.orm_matrix(feats, centred=False)
     out["gamma"] = ompq.gamma(orm)
     largest = max(plan.stability_sizes)
-    gammas = {n: ompq.gamma(ompq.orm_matrix(list(capture(fp_model, split.x_train[order[:n]],
-                                                             resnet_taps(fp_model)).values())))
+    gammas = {n: ompq.gamma(ompq.orm_matrix(layer_features(fp_model, split.x_train[order[:n]])))
               for n in plan.stability_sizes}
     out["stability"] = {n: _spearman(gammas[n], gammas[largest]) for n in plan.stability_sizes if n != largest}
     coeffs = {beta: ompq.coefficients(orm, beta) for beta in sorted({*BETA_SWEEP, plan.beta})}
@@ -137,8 +138,8 @@ def run_seed(fp_model, split, seed: int, plan: Plan) -> dict:
     for budget in plan.budgets:
         budget_bits = budget * params.sum()
         chosen = {
-            "ompq": ompq.allocate_milp(coeffs[plan.beta], params, budget_bits, bit_range).bits,
-            "size_only": ompq.allocate_milp(coeffs[0.0], params, budget_bits, bit_range).bits,
+            "ompq": ompq.allocate_milp(coeffs[plan.beta], params, budget_bits, BIT_RANGE).bits,
+            "size_only": ompq.allocate_milp(coeffs[0.0], params, budget_bits, BIT_RANGE).bits,
             "hawq": ompq.allocate_sensitivity(omega, params, budget_bits, BIT_CHOICES).bits,
         }
         if float(budget).is_integer() and int(budget) in BIT_CHOICES:
@@ -171,15 +172,15 @@ def run_seed(fp_model, split, seed: int, plan: Plan) -> dict:
                             "avg_bits": float(np.mean(configs @ params) / params.sum()) if len(configs) else float("nan"),
                             "n": len(configs)})
         for beta in BETA_SWEEP:
-            lp = ompq.allocate_lp(coeffs[beta], params, budget_bits, bit_range)
-            bits = ompq.allocate_milp(coeffs[beta], params, budget_bits, bit_range).bits
+            lp = ompq.allocate_lp(coeffs[beta], params, budget_bits, BIT_RANGE)
+            bits = ompq.allocate_milp(coeffs[beta], params, budget_bits, BIT_RANGE).bits
             acc, ce = evaluate(bits)
             sweep.append({"budget": budget, "beta": beta, "lp_bits": lp.bits.round(3).tolist(),
-                          "fractional_layers": int(np.sum((lp.bits > bit_range[0] + 1e-6) & (lp.bits < bit_range[1] - 1e-6))),
+                          "fractional_layers": int(np.sum((lp.bits > BIT_RANGE[0] + 1e-6) & (lp.bits < BIT_RANGE[1] - 1e-6))),
                           "bits": [int(b) for b in bits], "acc": acc, "ce": ce})
         raw = ompq.coefficients(orm, plan.beta, official=True)
-        slsqp = ompq.allocate_official(raw, params, budget_bits, bit_range)
-        raw_lp = ompq.allocate_lp(raw, params, budget_bits, bit_range)
+        slsqp = ompq.allocate_official(raw, params, budget_bits, BIT_RANGE)
+        raw_lp = ompq.allocate_lp(raw, params, budget_bits, BIT_RANGE)
         for method, bits in (("official_slsqp", slsqp.bits), ("highs_raw_coefficients", raw_lp.bits)):
             acc, ce = evaluate(bits)
             official.append({"budget": budget, "method": method, "bits": np.round(bits, 3).tolist(),
@@ -291,8 +292,7 @@ def fullsize_search(builder: str, resolution: int, batch: int, beta: float, avg_
         t1 = time.perf_counter()
         orm = ompq.orm_from_grams(grams)
         t2 = time.perf_counter()
-        alloc = ompq.allocate_milp(ompq.coefficients(orm, beta), params, avg_bits * params.sum(),
-                                   (min(BIT_CHOICES), max(BIT_CHOICES)))
+        alloc = ompq.allocate_milp(ompq.coefficients(orm, beta), params, avg_bits * params.sum(), BIT_RANGE)
         t3 = time.perf_counter()
         for key, dt in zip(parts, (t1 - t0, t2 - t1, t3 - t2)):
             parts[key].append(dt)
