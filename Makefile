@@ -5,10 +5,10 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-EXTRAS ?= dl,test,cluster
+EXTRAS ?= dl,test,cluster,browser
 JOBS   ?= 1
 
-.PHONY: venv run test test-fast test-unit test-smoke test-nbval lab clean
+.PHONY: venv chromium run test test-fast test-unit test-smoke test-browser test-nbval lab clean
 
 venv: $(STAMP)
 
@@ -28,22 +28,35 @@ run: venv
 
 # Tier 1: unit tests of nbsupport.  Tier 2: papermill smoke run of every notebook.
 test-unit: venv
-	$(PY) -m pytest -q tests -m "not smoke"
+	$(PY) -m pytest -q tests -m "not smoke and not browser"
 
 test-smoke: venv
 	$(PY) -m pytest -q tests -m smoke
 
 test-fast: venv
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q tests -m "not browser"
 
-# Tier 3: re-execute the committed notebooks (default profile) and compare the
+# Debian's Chromium for the browser tests (Playwright drives it and downloads no browser).
+# Installed with apt when no `chromium` is on PATH (as root, or through sudo).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+
+# Tier 3a: the site of a real run and notebook 06 in JupyterLab, in headless Chromium
+# (screenshots in test-output/). A missing browser fails here instead of skipping.
+test-browser: venv chromium
+	NBSUPPORT_REQUIRE_BROWSER=1 $(PY) -m pytest -q tests -m browser
+
+# Tier 3b: re-execute the committed notebooks (default profile) and compare the
 # cells marked NBVAL_CHECK_OUTPUT with their committed outputs.
 # A fresh model cache makes the nets be trained exactly as for the committed outputs.
 test-nbval: venv
 	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter NBSUPPORT_BATCH=1 MPLBACKEND=Agg NBSUPPORT_CACHE=$$(mktemp -d) \
 	$(PY) -m pytest -q --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider notebooks
 
-test: test-fast test-nbval
+test: test-fast test-browser test-nbval
 
 lab: venv
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[lab]'

@@ -35,6 +35,8 @@ COLLECTION = (
     "05_photon_flow_v2",
     "06_immune_bistability",
 )
+# The kernel's matplotlib backend in batch runs: figures embedded as PNG in the executed copy.
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 
 def parse_value(text: str) -> Any:
@@ -68,12 +70,15 @@ def notebook_parameters(path: Path) -> dict[str, Any]:
 
 def _kernel_environment() -> None:
     """Make the kernelspec ``python3`` resolve to this interpreter's environment first, mark the
-    run as a batch run (no live widgets) and use a non-interactive plotting backend."""
+    run as a batch run (no live widgets), and draw figures with the inline backend, which needs no
+    display and embeds them in the executed copy (a ``MPLBACKEND=Agg`` of the caller's shell would
+    leave the copy without figures)."""
     share = str(Path(sys.prefix) / "share" / "jupyter")
     paths = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
     if share not in paths:
         os.environ["JUPYTER_PATH"] = os.pathsep.join([share, *paths])
     os.environ["NBSUPPORT_BATCH"] = "1"
+    os.environ["MPLBACKEND"] = INLINE_BACKEND
 
 
 def execute_one(job: dict[str, Any]) -> dict[str, Any]:

@@ -109,3 +109,7 @@ def test_a_grid_of_six_runs_through_a_local_dask_cluster_with_a_failure_and_a_re
         assert len(rows(tmp_path / "summary.csv")) == 6
     for name in ("05_photon_flow_v2__SEED-0", "06_immune_bistability__SEED-1"):
         assert (tmp_path / f"{name}.ipynb").exists() and (tmp_path / "logs" / f"{name}.log").stat().st_size > 0
+    log = (tmp_path / "logs" / "05_photon_flow_v2__SEED-0.log").read_text()
+    bar_lines = [line for line in log.splitlines() if line.startswith("events:")]
+    assert bar_lines and "100%" in bar_lines[-1], log        # the progress bar as plain lines in the log
+    assert "\r" not in log and "HBox" not in log and "IntProgress" not in log

@@ -1,0 +1,54 @@
+"""Progress bars that suit where a notebook runs (CONVENTIONS.md, "Progress").
+
+In JupyterLab a bar is the ipywidgets bar of ``tqdm.auto``. In a batch run (the runner, papermill,
+nbval, the tests) it is written as plain text lines, one per refresh, to the cell's stdout: a log
+file then reads as a list of lines such as ``events:  50%|#####     | 40/80 [00:03<00:03, 12.1it/s]``
+instead of one line rewritten with carriage returns or a widget nobody can see.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+
+from nbsupport.plotting import live_widgets
+
+# One line per this many seconds in a batch log (plus the first and the last), so that a long loop
+# leaves a readable log and a short one still shows its start and end.
+BATCH_INTERVAL_S = 5.0
+
+_CONTROL = re.compile(r"\r|\x1b\[[0-9;]*[A-Za-z]")
+
+
+class LineWriter:
+    """A file-like object for tqdm that turns each in-place refresh into one plain line."""
+
+    def __init__(self, stream=None):
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        line = _CONTROL.sub("", text).rstrip()
+        if line:
+            stream = self.stream or sys.stdout   # resolved late: the kernel swaps sys.stdout per cell
+            stream.write(line + "\n")
+            stream.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        (self.stream or sys.stdout).flush()
+
+
+def progress_bar(total: int, desc: str, **options):
+    """A tqdm bar over ``total`` steps: a widget when a person watches, plain lines in batch runs.
+
+    Use it as a context manager and call ``update(1)`` per step (the ``progress`` argument of the
+    long-running functions in :mod:`nbsupport` takes it).
+    """
+    if live_widgets():
+        from tqdm.auto import tqdm
+
+        return tqdm(total=total, desc=desc, **options)
+    from tqdm.std import tqdm
+
+    options = {"mininterval": BATCH_INTERVAL_S, "ascii": True, "ncols": 88, **options}
+    return tqdm(total=total, desc=desc, file=LineWriter(), dynamic_ncols=False, **options)
