@@ -1,4 +1,6 @@
-"""Models: small CNNs trained here, and the unit decomposition of torchvision models."""
+"""Models: small CNNs trained here, the unit decomposition of torchvision models, Next-ViT
+(:mod:`~nbsupport.models.nextvit`, its blocks in :mod:`~nbsupport.models.nextvit_blocks`) and the
+models it is compared with (:mod:`~nbsupport.models.peers`)."""
 
 from __future__ import annotations
 
