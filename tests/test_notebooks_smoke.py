@@ -17,6 +17,13 @@ EXPECTED_RECORDS = {
         "modcap.acc.mbv2_x0.5.random_k.w2a4.mean", "modcap.acc.resnet.rtn.w2a4.mean",
         "modcap.unit_loss.mbv2_x0.5.brecq", "modcap.selected_units.mbv2_x0.5", "modcap.recon_seconds_per_1k_iters",
     ],
+    "02_nextvit_latency": [
+        "nextvit.params.s", "nextvit.params.b", "nextvit.params.l", "nextvit.macs_g.s.224", "nextvit.macs_g.b.224",
+        "nextvit.macs_g.l.224", "nextvit.timm_max_abs_diff", "nextvit.merge_bn.max_abs_diff",
+        "nextvit.latency_ms.nextvit_s_unmerged.eager", "nextvit.latency_ms.nextvit_s_merged.eager",
+        "nextvit.latency_ms.nextvit_s.eager", "nextvit.latency_ms.resnet101.eager",
+        "nextvit.latency_ms.nextvit_s_ln_gelu.eager", "nextvit.tiny.digits_accuracy",
+    ],
     "03_ompq_mixed_precision": [
         "ompq.fp_acc.seed0", "ompq.gamma.first_seed", "ompq.acc.ompq.b3", "ompq.acc.size_only.b3",
         "ompq.acc.hawq.b3", "ompq.acc.uniform.b3", "ompq.acc.random.b3", "ompq.percentile.ompq.b3",
@@ -24,6 +31,11 @@ EXPECTED_RECORDS = {
         "ompq.layer_spearman.hessian", "ompq.search_s.orm_lp", "ompq.search_s.hutchinson_ilp",
         "ompq.search_s.sampled", "ompq.fullsize_s.resnet18", "ompq.fullsize_s.mobilenet_v2",
         "ompq.official.official_slsqp.avg_bits.b2.5", "ompq.brecq_acc.ompq.b3",
+    ],
+    "04_pams_super_resolution": [
+        *[f"pams.{m}.{arm}.{bits}" for m in ("psnr", "ssim") for arm in
+          ("ptq_minmax", "qat_minmax", "pact", "pams", "pams_skt") for bits in (8, 4, 2)],
+        "pams.psnr.fp", "pams.psnr.bicubic", "pams.compression.edsr_baseline_x4.8bit", "pams.train_seconds",
     ],
     "05_photon_flow_v2": [
         "photons.n_part_mean", "photons.n_coll_mean", "photons.eps2_2", "photons.qs2_per_t",
@@ -79,23 +91,27 @@ def test_immune_notebook_adapts_to_parameter_sets_without_bistability(parameters
     assert all(c["holds"] for c in entry["claims"]), entry["claims"]
 
 
-@pytest.mark.smoke
-def test_immune_notebook_refuses_a_non_positive_rate_before_any_work(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "nbsupport.run", str(NOTEBOOKS / "06_immune_bistability.ipynb"),
-                             "--profile", "smoke", "--out", str(tmp_path), "-p", "B", "-0.2"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+def assert_refused_before_any_work(notebook, name, value, message, out):
+    """The runner reports the notebook failed with ``message`` and no record was produced."""
+    result = subprocess.run([sys.executable, "-m", "nbsupport.run", str(NOTEBOOKS / notebook), "--profile", "smoke",
+                             "--out", str(out), "-p", name, value], cwd=ROOT, capture_output=True, text=True,
+                            timeout=300)
     assert result.returncode == 1
-    (entry,) = json.loads((tmp_path / "summary.json").read_text())["runs"]
-    assert "B=-0.2 is not allowed" in entry["error"] and entry["records"] == {}
-
-
-@pytest.mark.smoke
-@pytest.mark.parametrize("name, value, message", [("W_BITS", "9", "W_BITS=9 is not allowed"),
-                                                  ("K", "7", "K=7 is not allowed")])
-def test_modcap_notebook_refuses_impossible_settings_before_any_work(tmp_path, name, value, message):
-    result = subprocess.run([sys.executable, "-m", "nbsupport.run", str(NOTEBOOKS / "01_modcap_ptq.ipynb"),
-                             "--profile", "smoke", "--out", str(tmp_path), "-p", name, value],
-                            cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 1
-    (entry,) = json.loads((tmp_path / "summary.json").read_text())["runs"]
+    (entry,) = json.loads((out / "summary.json").read_text())["runs"]
     assert message in entry["error"] and entry["records"] == {}
+
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("notebook, name, value, message", [
+    ("06_immune_bistability.ipynb", "B", "-0.2", "B=-0.2 is not allowed"),
+    ("01_modcap_ptq.ipynb", "W_BITS", "9", "W_BITS=9 is not allowed"),
+    ("01_modcap_ptq.ipynb", "K", "7", "K=7 is not allowed"),
+    ("02_nextvit_latency.ipynb", "BACKEND", "tensorrt", "entry 'tensorrt' is not allowed"),
+    ("02_nextvit_latency.ipynb", "THREADS", "0", "THREADS=0 is not allowed"),
+    ("02_nextvit_latency.ipynb", "MODELS", '["nextvit_s", "vgg16"]', "unknown models ['vgg16']"),
+    ("04_pams_super_resolution.ipynb", "BITS", "[8, 9]", "BITS=[8, 9] is not allowed"),
+    ("04_pams_super_resolution.ipynb", "ARMS", '["pams", "dorefa"]', "unknown arm(s) ['dorefa']"),
+    ("04_pams_super_resolution.ipynb", "PROFILE", "paper", "the paper profile needs DATA_DIR"),
+])
+def test_notebooks_refuse_impossible_settings_before_any_work(tmp_path, notebook, name, value, message):
+    assert_refused_before_any_work(notebook, name, value, message, tmp_path)

@@ -57,7 +57,7 @@ def random_patches(pairs: list[tuple[torch.Tensor, torch.Tensor]], scale: int, l
     and transposition (the EDSR augmentation)."""
     lrs, hrs = [], []
     for _ in range(batch):
-        lr, hr = pairs[int(torch.randint(len(pairs), (1,), generator=generator))]
+        lr, hr = pairs[int(torch.randint(len(pairs), (1,), generator=generator))]   # float, or uint8 (DIV2K)
         y = int(torch.randint(lr.shape[-2] - lr_size + 1, (1,), generator=generator))
         x = int(torch.randint(lr.shape[-1] - lr_size + 1, (1,), generator=generator))
         p_lr = lr[:, y: y + lr_size, x: x + lr_size]
@@ -71,7 +71,7 @@ def random_patches(pairs: list[tuple[torch.Tensor, torch.Tensor]], scale: int, l
             p_lr, p_hr = p_lr.transpose(-1, -2), p_hr.transpose(-1, -2)
         lrs.append(p_lr)
         hrs.append(p_hr)
-    return torch.stack(lrs), torch.stack(hrs)
+    return torch.stack(lrs).float(), torch.stack(hrs).float()
 
 
 # ----------------------------------------------------------------------------- real data folders
@@ -121,6 +121,21 @@ def div2k_train_dir(root) -> Path:
     raise FileNotFoundError(f"DATA_DIR={str(root)!r} has no DIV2K training images; expected "
                             f"{root / 'DIV2K' / 'DIV2K_train_HR'}/0001.png ... (EDSR-PyTorch layout) "
                             f"or {root / 'DIV2K_train_HR'}/0001.png (BasicSR layout)")
+
+
+def div2k_pairs(root, scale: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """DIV2K's 800 training images as uint8 (LR, HR) pairs (uint8 keeps 800 2K images in a few
+    GB); LR from ``DIV2K_train_LR_bicubic/X{scale}`` when present, else MATLAB-exact bicubic."""
+    check_scale(scale)
+    hr_dir = div2k_train_dir(root)
+    lr_dir = hr_dir.parent / "DIV2K_train_LR_bicubic" / f"X{scale}"
+    pairs = []
+    for f in sorted(hr_dir.glob("*.png"))[:800]:
+        hr = mod_crop(_read_png(f), scale)
+        lr_file = lr_dir / f"{f.stem}x{scale}.png"
+        lr = _read_png(lr_file) if lr_file.is_file() else bicubic_down(hr, scale)
+        pairs.append((lr.to(torch.uint8), hr.to(torch.uint8)))
+    return pairs
 
 
 def check_paper_data(root) -> None:
