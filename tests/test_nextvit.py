@@ -127,3 +127,11 @@ def test_tiny_model_is_small_and_takes_32x32_digits():
 def test_bad_options_name_the_parameter(kwargs, message):
     with pytest.raises(ValueError, match=message):
         nextvit.build(**kwargs)
+
+
+def test_onnx_export_of_our_next_vit_matches_eager():
+    pytest.importorskip("onnxruntime")
+    torch.manual_seed(0)
+    tiny = nextvit.randomise_bn_statistics(nextvit.build("tiny")).eval()
+    prepared = bench.prepare("tiny", tiny, torch.randn(2, 1, 32, 32), "onnxruntime")
+    assert prepared.max_abs_diff < 1e-4

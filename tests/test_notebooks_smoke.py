@@ -115,3 +115,28 @@ def assert_refused_before_any_work(notebook, name, value, message, out):
 ])
 def test_notebooks_refuse_impossible_settings_before_any_work(tmp_path, notebook, name, value, message):
     assert_refused_before_any_work(notebook, name, value, message, tmp_path)
+
+
+@pytest.mark.smoke
+def test_pams_paper_profile_reads_div2k_and_every_benchmark_set(tmp_path):
+    """The paper profile's data path end to end, on tiny stand-in folders and tiny step counts."""
+    import numpy as np
+    from skimage.io import imsave
+
+    rng = np.random.default_rng(0)
+    data = tmp_path / "sr"
+    (data / "DIV2K" / "DIV2K_train_HR").mkdir(parents=True)
+    for i in range(2):
+        imsave(data / "DIV2K" / "DIV2K_train_HR" / f"{i + 1:04d}.png", (rng.random((96, 96, 3)) * 255).astype(np.uint8))
+    for name in ("Set5", "Set14", "B100", "Urban100"):
+        (data / "benchmark" / name / "HR").mkdir(parents=True)
+        imsave(data / "benchmark" / name / "HR" / "a.png", (rng.random((64, 64, 3)) * 255).astype(np.uint8))
+    overrides = ["-p", "DATA_DIR", str(data), "-p", "TEACHER_STEPS", "2", "-p", "STEPS", "1", "-p", "CALIB_BATCHES", "1",
+                 "-p", "N_RESBLOCKS", "1", "-p", "N_FEATS", "8", "-p", "BITS", "[4]", "-p", "BATCH", "2",
+                 "-p", "LR_PATCH", "8", "-p", "HALVE_EVERY", "0"]
+    result = subprocess.run([sys.executable, "-m", "nbsupport.run", str(NOTEBOOKS / "04_pams_super_resolution.ipynb"),
+                             "--profile", "paper", "--out", str(tmp_path / "out"), *overrides],
+                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    (entry,) = json.loads((tmp_path / "out" / "summary.json").read_text())["runs"]
+    assert entry["status"] == "ok", f"{entry['error']}\n{result.stdout}\n{result.stderr}"
+    assert "pams.psnr.pams_skt.4" in entry["records"]

@@ -18,6 +18,16 @@ def random_shift(x: torch.Tensor, generator: torch.Generator, pixels: int = 1) -
     return padded[torch.arange(n)[:, None, None], :, rows, cols].permute(0, 3, 1, 2)
 
 
+def descend(opt: torch.optim.Optimizer, loss: torch.Tensor, sched=None) -> None:
+    """One optimisation step: clear the gradients, backpropagate ``loss``, step the optimiser and,
+    when given, the learning-rate schedule."""
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+    if sched is not None:
+        sched.step()
+
+
 def train_classifier(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: int = 20,
                      lr: float = 3e-3, weight_decay: float = 1e-4, batch_size: int = 64, seed: int = 0,
                      progress=None) -> nn.Module:
@@ -32,11 +42,7 @@ def train_classifier(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epoc
         order = torch.randperm(len(x), generator=g)
         for k in range(0, len(x), batch_size):
             idx = order[k:k + batch_size]
-            loss = F.cross_entropy(model(random_shift(x[idx], g)), y[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
+            descend(opt, F.cross_entropy(model(random_shift(x[idx], g)), y[idx]), sched)
         if progress is not None:
             progress.update(1)
     return model.eval()

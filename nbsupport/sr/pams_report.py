@@ -23,17 +23,21 @@ ARM_LABELS = {"ptq_minmax": "PTQ min-max (static)", "qat_minmax": "QAT min-max (
 BITS = (8, 4, 2)
 
 PROFILES = {
-    "smoke": dict(scale=2, n_resblocks=4, n_feats=32, teacher_steps=10, steps=2, calib_batches=1, batch=4, lr_patch=24,
+    "smoke": dict(scale=2, n_resblocks=4, n_feats=32, teacher_steps=10, teacher_lr=1e-3, steps=2, lr=2e-4,
+                  calib_batches=1, batch=4, lr_patch=24,
                   bits=list(BITS), arms=list(train.ARMS), test_crop=24, workers=1, beta=1000.0, alpha_lr=1e-2,
                   placement="corrected", halve_every=0),
     # note 04 Sec. 4.5: x2, 24x24 LR patches, batch 16; 1000 teacher steps, short fine-tunes, the central
     # 128x128 LR window (256x256 HR) of each test image, so that 15 arms fit the 5-minute budget
-    "default": dict(scale=2, n_resblocks=4, n_feats=32, teacher_steps=1000, steps=60, calib_batches=10, batch=16, lr_patch=24,
+    "default": dict(scale=2, n_resblocks=4, n_feats=32, teacher_steps=1000, teacher_lr=1e-3, steps=60, lr=2e-4,
+                    calib_batches=10, batch=16, lr_patch=24,
                     bits=list(BITS), arms=list(train.ARMS), test_crop=128, workers=2, beta=1000.0, alpha_lr=1e-2,
                     placement="corrected", halve_every=0),
     # EDSR-baseline x4 on DIV2K with the official schedule (30 epochs of 1000 iterations, batch 16,
     # HR patch 192): GPU territory; evaluated on the benchmark folders of DATA_DIR
-    "paper": dict(scale=4, n_resblocks=16, n_feats=64, teacher_steps=300_000, steps=30_000, calib_batches=1000,
+    # (EDSR's own 300 epochs for the teacher at 1e-4; PAMS' 30 epochs at 1e-4 / 1e-2, halved every 10)
+    "paper": dict(scale=4, n_resblocks=16, n_feats=64, teacher_steps=300_000, teacher_lr=1e-4, steps=30_000, lr=1e-4,
+                  calib_batches=1000,
                   batch=16, lr_patch=48, halve_every=10_000, bits=[8, 4], arms=list(train.ARMS), test_crop=None, workers=1, beta=1000.0,
                   alpha_lr=1e-2, placement="official"),
 }
@@ -71,6 +75,9 @@ def check_config(cfg: Any) -> None:
         raise ValueError(f"TEST_CROP={cfg['TEST_CROP']!r} is not allowed; None (whole images) or an LR side >= 16")
     if cfg["PLACEMENT"] not in PLACEMENTS:
         raise ValueError(f"PLACEMENT={cfg['PLACEMENT']!r} is not allowed; choose one of {PLACEMENTS}")
+    for name in ("TEACHER_LR", "LR", "ALPHA_LR"):
+        if not isinstance(cfg[name], (int, float)) or not 0 < cfg[name] < 1:
+            raise ValueError(f"{name}={cfg[name]!r} is not allowed; a learning rate in (0, 1)")
     if not isinstance(cfg["BETA"], (int, float)) or cfg["BETA"] < 0:
         raise ValueError(f"BETA={cfg['BETA']!r} is not allowed; a number >= 0")
     if cfg.profile == "paper":
@@ -79,7 +86,8 @@ def check_config(cfg: Any) -> None:
 
 def recipe_of(cfg) -> train.Recipe:
     return train.Recipe(scale=cfg.scale, n_resblocks=cfg.n_resblocks, n_feats=cfg.n_feats, batch=cfg.batch,
-                        teacher_steps=cfg.teacher_steps, steps=cfg.steps, calib_batches=cfg.calib_batches,
+                        teacher_steps=cfg.teacher_steps, teacher_lr=float(cfg.teacher_lr), steps=cfg.steps,
+                        lr=float(cfg.lr), calib_batches=cfg.calib_batches,
                         beta=float(cfg.beta), alpha_lr=float(cfg.alpha_lr), placement=cfg.placement,
                         lr_patch=cfg.lr_patch, halve_every=cfg.halve_every)
 
@@ -184,6 +192,17 @@ def results_table(results: list[dict], fp: dict, bicubic: dict):
             {"arm": "full precision", "bits": 32, "PSNR": fp["psnr"], "SSIM": fp["ssim"]}]
     rows += [{"arm": ARM_LABELS[r["arm"]], "bits": r["bits"], "PSNR": r["psnr"], "SSIM": r["ssim"],
               "fine-tune s": round(r["seconds"], 1)} for r in results]
+    return pd.DataFrame(rows)
+
+
+def per_set_table(results: list[dict], fp_sets: dict, bicubic_sets: dict):
+    """PSNR / SSIM per benchmark set (paper profile): rows arm x bits, one column per set."""
+    import pandas as pd
+
+    rows = [{"arm": "bicubic", "bits": "-", **{n: f"{p:.3f} / {s:.4f}" for n, (p, s) in bicubic_sets.items()}},
+            {"arm": "full precision", "bits": 32, **{n: f"{p:.3f} / {s:.4f}" for n, (p, s) in fp_sets.items()}}]
+    rows += [{"arm": ARM_LABELS[r["arm"]], "bits": r["bits"], **{n: f"{p:.3f} / {s:.4f}" for n, (p, s) in r["per_set"].items()}}
+             for r in results]
     return pd.DataFrame(rows)
 
 
@@ -298,7 +317,7 @@ def evaluate_claims(fp: dict, bicubic: dict, results: list[dict]) -> list[tuple[
     return out
 
 
-__all__ = ["PROFILES", "ARM_LABELS", "check_config", "recipe_of", "centre_crop", "activation_stats",
+__all__ = ["PROFILES", "ARM_LABELS", "check_config", "recipe_of", "centre_crop", "activation_stats", "per_set_table",
            "activation_samples", "plot_ranges", "block_clips", "results_table", "plot_psnr_vs_bits",
            "plot_alpha_trajectories", "plot_crops", "paper_vs_ours", "compression_table",
            "edsr_baseline_compression", "evaluate_claims", "replace", "act_quantizers"]

@@ -21,6 +21,7 @@ from torch.nn import functional as F
 
 from nbsupport.cache import load_cached, save_cached
 from nbsupport.models.edsr import EDSR, EDSRConfig, student_from
+from nbsupport.models.training import descend
 from nbsupport.quant.symmetric import act_quantizers, set_calibrating, set_tracking
 from nbsupport.sr import images, metrics
 from nbsupport.sr.degrade import bicubic_up
@@ -90,11 +91,7 @@ def train_teacher(recipe: Recipe, pairs, seed: int, progress=None) -> tuple[EDSR
     model.train()
     for _ in range(recipe.teacher_steps):
         lr, hr = next(batches)
-        loss = F.l1_loss(model(lr)[0], hr)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        sched.step()
+        descend(opt, F.l1_loss(model(lr)[0], hr), sched)
         if progress is not None:
             progress.update(1)
     model.eval()
@@ -147,11 +144,7 @@ def fine_tune(student: EDSR, teacher: EDSR, arm: str, pairs, recipe: Recipe, see
             with torch.no_grad():
                 teacher_feature = teacher(lr)[1]
             loss = loss + recipe.beta * skt_loss(feature, teacher_feature)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        if sched is not None:
-            sched.step()
+        descend(opt, loss, sched)
         if (step + 1) % max(recipe.steps // 10, 1) == 0:
             trajectory.append(alphas(student))
         if progress is not None:
@@ -181,7 +174,8 @@ def bicubic_model(scale: int):
 
 def run_arm(job: dict) -> dict:
     """One quantized arm at one bit-width, from the teacher: calibrate, fine-tune (unless PTQ),
-    evaluate. A job dict so that it can run in a worker process."""
+    evaluate on ``job["test"]`` (and on each set of ``job["more_tests"]``, the other benchmark sets
+    of the paper profile). A job dict so that it can run in a worker process."""
     torch.set_num_threads(job.get("threads", 1))
     recipe, arm, bits, seed = job["recipe"], check_arm(job["arm"]), job["bits"], job["seed"]
     teacher = EDSR(recipe.edsr())
@@ -196,8 +190,10 @@ def run_arm(job: dict) -> dict:
         trajectory = fine_tune(student, teacher, arm, job["pairs"], recipe, seed)
     seconds = time.perf_counter() - started
     result = evaluate(student, job["test"], recipe.scale)
+    per_set = {name: evaluate(student, pairs, recipe.scale) for name, pairs in job.get("more_tests", {}).items()}
     return {"arm": arm, "bits": bits, "psnr": result["psnr"], "ssim": result["ssim"],
             "per_image_psnr": result["per_image_psnr"], "seconds": seconds, "alphas": trajectory,
+            "per_set": {n: (r["psnr"], r["ssim"]) for n, r in per_set.items()},
             "state": student.state_dict() if job.get("keep_state") else None}
 
 
