@@ -221,9 +221,11 @@ def environment(threads: int) -> dict:
     facts = {"cpu": cpu_model(), "logical_cpus": os.cpu_count(), "threads": threads,
              "torch": torch.__version__, "mkldnn": torch.backends.mkldnn.is_available(),
              "python": platform.python_version(), "load_average_1min": os.getloadavg()[0]}
-    for package in ("onnxruntime", "timm", "torchvision"):
+    from importlib.metadata import PackageNotFoundError, version
+
+    for package in ("onnxruntime", "timm", "torchvision"):   # versions without importing the packages
         try:
-            facts[package] = __import__(package).__version__
-        except ImportError:
+            facts[package] = version(package)
+        except PackageNotFoundError:
             facts[package] = None
     return facts

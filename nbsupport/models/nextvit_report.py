@@ -38,15 +38,17 @@ MERGE_NOISE = 0.03
 BLOCK_INPUTS = ((192, 28), (384, 14))
 
 PROFILES = {
-    "smoke": dict(size_inputs=[224], input_size=64, threads=1, models=["nextvit_s", "resnet101"], backend="eager", warmup=1, rounds=2,
-                  merge_backends=["eager"], batch8_models=[], block_rounds=1,
-                  swaps=["ncb", "ln_gelu"], swap_rounds=1, tiny_epochs=1, tiny_images=256, use_compile=False),
+    "smoke": dict(size_inputs=[224], input_size=64, threads=2, models=["nextvit_s"], backend="eager", warmup=1, rounds=2,
+                  merge_backends=["eager"], batch8_models=[], block_inputs=[[96, 14]], block_rounds=1,
+                  swaps=["ncb"], swap_rounds=1, tiny_epochs=0, tiny_images=256, timm_check=False,
+                  use_compile=False),
     "default": dict(size_inputs=[224, 384], input_size=224, threads=1, models=ALL_MODELS, backend="eager", warmup=1, rounds=5,
                     merge_backends=["eager", "torchscript", "onnxruntime"], batch8_models=["nextvit_s", "resnet101"],
-                    block_rounds=15, swaps=list(SWAPS), swap_rounds=6, tiny_epochs=8, tiny_images=None, use_compile=False),
+                    block_inputs=[list(b) for b in BLOCK_INPUTS], timm_check=True, block_rounds=15, swaps=list(SWAPS), swap_rounds=6, tiny_epochs=8, tiny_images=None, use_compile=False),
     "paper": dict(size_inputs=[224, 384], input_size=224, threads=1, models=ALL_MODELS, backend="eager", warmup=10, rounds=20,
                   merge_backends=["eager", "torchscript", "onnxruntime"],
                   batch8_models=["nextvit_s", "nextvit_b", "nextvit_l", "resnet101", "resnet152"], block_rounds=50,
+                  block_inputs=[list(b) for b in BLOCK_INPUTS], timm_check=True,
                   swaps=list(SWAPS), swap_rounds=10, tiny_epochs=15, tiny_images=None, use_compile=False),
 }
 
@@ -87,6 +89,13 @@ def check_config(cfg: Any) -> None:
             raise ValueError(f"{name} has unknown models {unknown}; choose from {ALL_MODELS}")
     if "nextvit_s" not in cfg["MODELS"]:
         raise ValueError("MODELS must include 'nextvit_s' (every comparison is made against it)")
+    inputs = cfg["BLOCK_INPUTS"]
+    if not inputs or any(not isinstance(b, (list, tuple)) or len(b) != 2 or b[0] % 96 or not 4 <= b[1] <= 64
+                         for b in inputs):
+        raise ValueError(f"BLOCK_INPUTS={inputs!r} is not allowed; give [channels, side] pairs with channels a multiple "
+                         "of 96 (the NTB widens to 4/3 of it in heads of 32) and side in 4 .. 64")
+    if not isinstance(cfg["TIMM_CHECK"], bool):
+        raise ValueError(f"TIMM_CHECK={cfg['TIMM_CHECK']!r} is not allowed; True or False")
     unknown = [s for s in cfg["SWAPS"] if s not in SWAPS]
     if unknown:
         raise ValueError(f"SWAPS has unknown entries {unknown}; choose from {list(SWAPS)}")
@@ -312,6 +321,8 @@ def train_tiny(split: Split, epochs: int, seed: int, lr: float = 2e-3, progress=
         return cached, True
     torch.manual_seed(seed)
     model = nextvit.build("tiny")
+    if epochs == 0:                         # smoke: the untrained model, nothing to cache
+        return model.eval(), False
     threads = torch.get_num_threads()
     torch.set_num_threads(min(TRAIN_THREADS, os.cpu_count() or 1))
     try:
@@ -410,18 +421,20 @@ def evaluate_claims(sizes: list[dict], merge: dict, peers: dict, swaps: list[dic
                     "Next-ViT-L is faster than EfficientFormer-L7 on this CPU (fastest timed call; the paper reports it 0.3 points more accurate)",
                     bool(peers["nextvit_l"] < peers["efficientformer_l7"]),
                     f"{peers['nextvit_l']:.0f} vs {peers['efficientformer_l7']:.0f} ms"))
-    # Decided on the single-block micro-benchmark (many rounds, fastest call): in the whole network
-    # the two differ by a few per cent on a CPU, about as much as one slow call, so the whole-network
-    # numbers are reported as evidence but do not decide.
+    # Decided on the single-block micro-benchmark (many rounds, fastest call, summed over the shapes:
+    # at 384x14x14 alone the gap is 5-10 %, about the run-to-run noise of this machine); in the whole
+    # network the two differ by a few per cent, so those numbers are evidence and do not decide.
     micro = {r["input"]: {} for r in blocks}
     for r in blocks:
         micro[r["input"]][r["block"]] = r["min ms"]
     if micro and all("ncb_ln_gelu" in m for m in micro.values()):
         whole = {r["key"]: r["min ms"] for r in swaps}
+        bn, ln = sum(m["ncb"] for m in micro.values()), sum(m["ncb_ln_gelu"] for m in micro.values())
         out.append(("bn_relu_faster_than_ln_gelu",
-                    "BN+ReLU is faster than LN+GELU in an NCB at the shapes of stages 2 and 3 (fastest timed call)",
-                    bool(all(m["ncb"] < m["ncb_ln_gelu"] for m in micro.values())),
-                    "single NCB " + ", ".join(f"{k}: {m['ncb']:.1f} vs {m['ncb_ln_gelu']:.1f} ms" for k, m in micro.items())
+                    "BN+ReLU is faster than LN+GELU in an NCB (fastest timed call, summed over the benchmark shapes)",
+                    bool(bn < ln),
+                    f"single NCB {bn:.1f} vs {ln:.1f} ms (" + ", ".join(f"{k}: {m['ncb']:.1f} vs {m['ncb_ln_gelu']:.1f}"
+                                                                  for k, m in micro.items()) + ")"
                     + (f"; whole S {whole['ncb']:.0f} vs {whole['ln_gelu']:.0f} ms" if {"ncb", "ln_gelu"} <= set(whole) else "")))
     rivals = [m for m in ("convnext_t", "swin_t", "deit_s") if m in peers]
     if rivals:
