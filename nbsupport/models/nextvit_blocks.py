@@ -139,7 +139,6 @@ class EMHSA(nn.Module):
         self.v = nn.Linear(dim, dim)
         self.proj = nn.Linear(dim, dim)
         self.norm = token_norm(norm, dim) if sr > 1 else None
-        self.norm_kind = norm
 
     def reduce(self, tokens: torch.Tensor, hw: tuple[int, int]) -> torch.Tensor:
         """The key/value tokens: pooled (B, N / sr^2, C) and normed."""

@@ -10,8 +10,6 @@ in the paper's ImageNet panels; its accuracy is the Swin paper's and is labelled
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
-
 from torch import nn
 
 
@@ -67,6 +65,3 @@ def build_peer(name: str, num_classes: int = 1000) -> nn.Module:
         model = timm.create_model(peer.constructor, pretrained=False, num_classes=num_classes)
     return model.eval()
 
-
-def builders(names) -> dict[str, Callable[[], nn.Module]]:
-    return {n: (lambda n=n: build_peer(n)) for n in names}

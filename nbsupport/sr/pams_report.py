@@ -6,7 +6,6 @@ unavailable are printed as such.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -14,7 +13,7 @@ import torch
 
 from nbsupport.models.edsr import BASELINE_X4, EDSR, PLACEMENTS
 from nbsupport.quant.quantizers import check_bits
-from nbsupport.quant.symmetric import act_quantizers, model_compression_ratio
+from nbsupport.quant.symmetric import model_compression_ratio
 from nbsupport.sr import images, train
 from nbsupport.sr.degrade import SCALES
 
@@ -320,4 +319,4 @@ def evaluate_claims(fp: dict, bicubic: dict, results: list[dict]) -> list[tuple[
 __all__ = ["PROFILES", "ARM_LABELS", "check_config", "recipe_of", "centre_crop", "activation_stats", "per_set_table",
            "activation_samples", "plot_ranges", "block_clips", "results_table", "plot_psnr_vs_bits",
            "plot_alpha_trajectories", "plot_crops", "paper_vs_ours", "compression_table",
-           "edsr_baseline_compression", "evaluate_claims", "replace", "act_quantizers"]
+           "edsr_baseline_compression", "evaluate_claims"]
