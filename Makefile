@@ -51,10 +51,12 @@ test-browser: venv chromium
 
 # Tier 3b: re-execute the committed notebooks (default profile) and compare the
 # cells marked NBVAL_CHECK_OUTPUT with their committed outputs.
-# A fresh model cache makes the nets be trained exactly as for the committed outputs.
+# A fresh model cache makes the nets be trained exactly as for the committed outputs; the
+# nbsupport.batch.kernels plugin starts nbval's kernels as the runner does (encrypted, quiet).
 test-nbval: venv
 	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter NBSUPPORT_BATCH=1 MPLBACKEND=Agg NBSUPPORT_CACHE=$$(mktemp -d) \
-	$(PY) -m pytest -q --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider notebooks
+	$(PY) -m pytest -q --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider \
+	  -p nbsupport.batch.kernels notebooks
 
 test: test-fast test-browser test-nbval
 

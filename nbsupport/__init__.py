@@ -1,15 +1,19 @@
 """Support package of paper-walkthroughs.
 
-The notebooks stay narrative; everything that computes lives here. The collection-level
-pieces every notebook uses are re-exported at the top:
+The notebooks stay narrative; everything that computes lives here, in three kinds of code
+(CONVENTIONS.md, "Layout"):
 
-- :func:`setup` validates a notebook's parameters, resolves its profile, seeds, picks the device,
-  applies the plot style and returns an immutable :class:`Config`;
-- :func:`record` stores one result of the run; :func:`claim` registers one of the paper's claims
-  with the verdict this run gave; :func:`claims_table` prints the final verdict table.
+- the collection core, re-exported here where every notebook uses it: :func:`setup` validates a
+  notebook's declared parameters, resolves its profile, seeds, picks the device and applies the plot
+  style; :func:`record` stores one declared result of the run; :func:`claim` registers one of the
+  paper's claims with the verdict this run gave; :func:`claims_table` prints the verdict table.
+  ``batch`` runs notebooks (``python -m nbsupport.run``), sweeps and renders run folders;
+- concept packages, methods only (``quant``, ``models``, ``sr``, ``physics``, ``dynamics``,
+  ``immune``), imported by the walkthroughs that need them;
+- ``walkthroughs``: one package per notebook, with its declared parameters and records
+  (``params``), what it computes (``experiment``) and its tables, figures and claims (``report``).
 
-Field subpackages (``dynamics``, ``immune``, ...) are imported explicitly by the notebooks that
-need them. ``import nbsupport`` never imports torch.
+``import nbsupport`` never imports torch.
 """
 
 from nbsupport.config import PROFILES, Config, setup
@@ -25,4 +29,4 @@ __all__ = [
     "all_claims",
     "claims_table",
 ]
-__version__ = "0.1.0"
+__version__ = "0.2.0"

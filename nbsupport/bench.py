@@ -1,12 +1,12 @@
 """Measuring a model for deployment: its size (parameters, MACs) and its latency on the CPU,
-measured so that the numbers can be compared (note 02 Sec. 1.8 and 3.1-3.3). Usable for any
-PyTorch model.
+measured so that the numbers can be compared. Usable for any PyTorch model.
 
 Sizes: parameters include BN affine parameters and the classifier. MACs come from PyTorch's own
 counter, ``torch.utils.flop_counter.FlopCounterMode``, which counts 2 FLOPs per multiply-accumulate
 of convolutions, matmuls and attention and nothing for norms, activations and pooling. Papers that
 quote fvcore "FLOPs" quote MACs with the batch norms counted too (about one per element): for
-Next-ViT-S at 224, fvcore gives 5.811 G and this counter 5.794 G, 0.3 % apart.
+Next-ViT-S at 224, fvcore (as the official ``classification/utils.py: cal_flops_params_with_fvcore``
+calls it) gives 5.811 G and this counter 5.794 G, 0.3 % apart; the README rounds to 5.8.
 
 Latency:
 - One explicit intra-op thread count for every backend (``torch.set_num_threads``; ONNX Runtime's
@@ -35,7 +35,8 @@ from torch import nn
 
 BACKENDS = ("eager", "torchscript", "onnxruntime", "compile")
 # ONNX Runtime and frozen TorchScript reorder float sums; their outputs match eager to about 1e-5
-# relative. A wrong graph (e.g. a dropped norm) differs by order 0.1 (note Sec. 5, pitfall 1).
+# relative. A wrong graph differs by order 0.1: e.g. the official Next-ViT code skips its pre-norm BNs
+# while exporting to ONNX (bytedance/Next-ViT classification/nextvit.py, torch.onnx.is_in_onnx_export()).
 EQUIVALENCE_TOL = 1e-3
 
 

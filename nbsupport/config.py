@@ -2,29 +2,27 @@
 
 A notebook's ``parameters`` cell holds literals only (papermill overrides them); its next cell is::
 
-    cfg = nbsupport.setup(PROFILE, SEED, DEVICE, DATA_DIR, notebook="immune_bistability",
-                          profiles=immune.PROFILES, knobs=dict(N_GRID=N_GRID, T_END=T_END))
+    from nbsupport.walkthroughs import immune_bistability as walkthrough
+    cfg = nbsupport.setup(walkthrough, globals())
 
-Every bad value is refused here, before any heavy work, with a ``ValueError`` that names the
-parameter and what is allowed. A knob left at ``None`` takes the profile's value.
+``setup`` reads every parameter the walkthrough declares (:mod:`nbsupport.params`) from the
+notebook's namespace, refuses a bad value with a ``ValueError`` that names the parameter and what is
+allowed, before any heavy work, and resolves knobs left at ``None`` from the profile.
 """
 
 from __future__ import annotations
 
-import os
 import random
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 import numpy as np
 
-PROFILES = ("smoke", "default", "paper")
-DEVICES = ("auto", "cpu", "cuda", "cuda:N", "mps")
-_DEVICE_PATTERN = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
+from nbsupport import plotting, records
+from nbsupport.params import COMMON, DEVICES, PROFILES
 
 
 @dataclass(frozen=True)
@@ -67,57 +65,11 @@ class Config:
         return "\n".join(f"{name:<{width}} : {value}" for name, value in rows)
 
 
-def _check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise ValueError(f"{name}={value!r} is not allowed; choose one of {', '.join(map(repr, allowed))}")
-
-
-def _check_seed(seed: Any) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"SEED={seed!r} is not allowed; it must be a non-negative integer")
-    return int(seed)
-
-
-def _resolve_knobs(profile: str, profiles: Mapping[str, Mapping[str, Any]],
-                   knobs: Mapping[str, Any]) -> dict[str, Any]:
-    """Profile defaults, overridden by every knob that is not None (types must agree)."""
-    missing = [p for p in PROFILES if p not in profiles]
-    if missing:
-        raise ValueError(f"the notebook's profile table lacks {missing}; it must define {list(PROFILES)}")
-    defaults = dict(profiles[profile])
-    resolved = {}
-    for name, value in knobs.items():
-        key = name.lower()
-        if key not in defaults:
-            raise ValueError(f"{name} is not a knob of this notebook; knobs: "
-                             f"{', '.join(k.upper() for k in defaults)}")
-        if value is None:
-            continue
-        default = defaults[key]
-        if default is not None and not _same_kind(value, default):
-            raise ValueError(f"{name}={value!r} has the wrong type; expected "
-                             f"{type(default).__name__} like the profile value {default!r}")
-        resolved[key] = value
-    return {key: resolved.get(key, default) for key, default in defaults.items()}
-
-
-def _same_kind(value: Any, default: Any) -> bool:
-    if isinstance(default, bool) or isinstance(value, bool):
-        return isinstance(value, bool) and isinstance(default, bool)
-    if isinstance(default, (int, float, np.number)):
-        return isinstance(value, (int, float, np.number))
-    if isinstance(default, (list, tuple)):
-        return isinstance(value, (list, tuple))
-    return isinstance(value, type(default))
-
-
 def _choose_device(device: str, uses_torch: bool) -> tuple[str, str | None]:
     """Return (device, message) with a CPU fallback; NumPy-only notebooks always run on the CPU."""
-    if not _DEVICE_PATTERN.match(str(device)):
-        raise ValueError(f"DEVICE={device!r} is not allowed; choose one of {', '.join(map(repr, DEVICES))}")
     if not uses_torch:
-        note = None if device in ("auto", "cpu") else f"DEVICE={device!r} ignored: this notebook uses NumPy only, so it runs on the CPU"
-        return "cpu", note
+        message = None if device in ("auto", "cpu") else f"DEVICE={device!r} ignored: this notebook uses NumPy only, so it runs on the CPU"
+        return "cpu", message
     import torch  # only notebooks that declare uses_torch get here
 
     if device == "auto":
@@ -144,37 +96,36 @@ def seed_everything(seed: int) -> None:
         torch.manual_seed(seed)
 
 
-def setup(profile: str = "default", seed: int = 0, device: str = "auto", data_dir: str = "", *,
-          notebook: str, profiles: Mapping[str, Mapping[str, Any]],
-          knobs: Mapping[str, Any] | None = None, uses_torch: bool = False,
-          check: Callable[[Config], None] | None = None, verbose: bool = True) -> Config:
+def setup(walkthrough: Any, namespace: Mapping[str, Any], *, verbose: bool = True) -> Config:
     """Validate and resolve a notebook's parameters; seed; choose the device; apply the plot style.
 
-    ``profiles`` maps each of ``smoke``, ``default`` and ``paper`` to the notebook's knob defaults;
-    ``knobs`` holds the notebook's own parameters (``None`` = from the profile). ``check`` may
-    refuse a resolved configuration with a ``ValueError`` of its own (e.g. a non-positive rate).
+    ``walkthrough`` is the notebook's package (it declares ``PARAMS`` and ``RECORDS``);
+    ``namespace`` is the notebook's ``globals()``, where the ``parameters`` cell (and papermill's
+    injected cell) put every declared parameter.
     """
-    _check_choice("PROFILE", profile, PROFILES)
-    seed = _check_seed(seed)
-    resolved_device, device_note = _choose_device(device, uses_torch)
-    if data_dir not in ("", None) and not Path(data_dir).expanduser().is_dir():
-        raise ValueError(f"DATA_DIR={data_dir!r} is not an existing folder; leave it empty or point it at the data")
+    params, declared_records = walkthrough.PARAMS, walkthrough.RECORDS
+    missing = [name for name in params.names if name not in namespace]
+    if missing:
+        raise ValueError(f"the parameters cell lacks {', '.join(missing)}; {params.notebook} declares "
+                         f"{', '.join(params.names)}")
+    values = params.resolve({name: namespace[name] for name in params.names})
+    profile, seed, device, data_dir = (values.pop(name) for name in COMMON)
+    knobs = values
+    resolved_device, device_note = _choose_device(device, params.uses_torch)
     cfg = Config(
-        notebook=notebook,
+        notebook=params.notebook,
         profile=profile,
         seed=seed,
         device=resolved_device,
         data_dir=Path(data_dir).expanduser() if data_dir else None,
-        knobs=MappingProxyType(_resolve_knobs(profile, profiles, knobs or {})),
+        knobs=MappingProxyType({name.lower(): value for name, value in knobs.items()}),
     )
-    if check is not None:
-        check(cfg)
+    if params.data_check is not None:
+        params.data_check(cfg)
 
     seed_everything(seed)
-    from nbsupport import plotting, records
-
     plotting.apply_style()
-    records.start_run(notebook=notebook, profile=profile)
+    records.start_run(notebook=params.notebook, profile=profile, declared=declared_records)
     if verbose:
         if device_note:
             print(device_note)
@@ -182,6 +133,4 @@ def setup(profile: str = "default", seed: int = 0, device: str = "auto", data_di
     return cfg
 
 
-def in_batch_run() -> bool:
-    """True when the notebook runs under the batch runner or the tests (no live front end)."""
-    return os.environ.get("NBSUPPORT_BATCH", "") not in ("", "0")
+__all__ = ["PROFILES", "DEVICES", "Config", "setup", "seed_everything"]

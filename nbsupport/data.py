@@ -12,6 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# Training images of ``digits_split`` at the default test fraction (1 797 images, 1/3 held out):
+# the upper limit of calibration and training-subset sizes, known without loading the data.
+DIGITS_TRAIN_IMAGES = 1198
+
 
 @dataclass(frozen=True)
 class Split:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import matplotlib as mpl
 
 FIGSIZE = (7.0, 4.2)          # one panel
@@ -44,10 +46,13 @@ def apply_style() -> None:
         pass
 
 
+def in_batch_run() -> bool:
+    """True when the notebook runs under the batch runner or the tests (no live front end)."""
+    return os.environ.get("NBSUPPORT_BATCH", "") not in ("", "0")
+
+
 def live_widgets() -> bool:
     """True when ipywidgets can be shown to a person: importable and not a batch run."""
-    from nbsupport.config import in_batch_run
-
     if in_batch_run():
         return False
     try:

@@ -1,9 +1,9 @@
 """Progress bars that suit where a notebook runs (CONVENTIONS.md, "Progress").
 
 In JupyterLab a bar is the ipywidgets bar of ``tqdm.auto``. In a batch run (the runner, papermill,
-nbval, the tests) it is written as plain text lines, one per refresh, to the cell's stdout: a log
-file then reads as a list of lines such as ``events:  50%|#####     | 40/80 [00:03<00:03, 12.1it/s]``
-instead of one line rewritten with carriage returns or a widget nobody can see.
+nbval, the tests) it is written as two plain text lines to the cell's stdout, its start and its end
+(``events: 100%|##########| 80/80 [00:06<00:00, 12.1it/s]``), instead of one line rewritten with
+carriage returns or a widget nobody can see: the committed notebooks and the batch logs stay clean.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ import sys
 
 from nbsupport.plotting import live_widgets
 
-# One line per this many seconds in a batch log (plus the first and the last), so that a long loop
-# leaves a readable log and a short one still shows its start and end.
-BATCH_INTERVAL_S = 5.0
+# In a batch run a bar prints its first and its last line only (no refresh in between).
+BATCH_INTERVAL_S = float("inf")
 
 _CONTROL = re.compile(r"\r|\x1b\[[0-9;]*[A-Za-z]")
 

@@ -1,10 +1,12 @@
 """Records and claims of one notebook run (CONVENTIONS.md, "Records and claims").
 
-``record(name, value)`` keeps one result (a threshold, an accuracy, seconds taken);
+``record(name, value)`` keeps one result (a threshold, an accuracy, seconds taken) under a key the
+walkthrough declares (:mod:`nbsupport.params`, ``RECORDS``); an undeclared key is refused.
 ``claim(key, statement, holds, evidence)`` keeps one of the paper's claims with the verdict this
-run's own numbers gave. Both show as an output of their cell and, when the batch runner set
-``NBSUPPORT_RECORDS_FILE``, are written to that JSON file beside the executed notebook after every
-call, so a notebook that fails later still leaves what it had recorded.
+run's own numbers gave, and shows it. Records are not echoed one line each: the notebook's cells
+print what a reader needs. When the batch runner set ``NBSUPPORT_RECORDS_FILE``, both are written
+to that JSON file beside the executed notebook after every call, so a notebook that fails later
+still leaves what it had recorded.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ import os
 import textwrap
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
+
+from nbsupport.params import RecordKey, declared_pattern
 
 RECORDS_FILE_ENV = "NBSUPPORT_RECORDS_FILE"
 RECORD_MIMETYPE = "application/vnd.nbsupport.record+json"
@@ -30,19 +34,23 @@ VERDICT_SMOKE = "not evaluated (smoke)"
 
 @dataclass(frozen=True)
 class Claim:
+    """One claim of the paper: a key, the statement in words, whether this run's numbers bear it
+    out, which numbers decided it, and the verdict shown (set when it is registered)."""
+
     key: str
     statement: str
     holds: bool
     evidence: str
-    verdict: str
+    verdict: str = ""
 
 
-_state: dict[str, Any] = {"notebook": None, "profile": None, "records": {}, "claims": {}}
+_state: dict[str, Any] = {"notebook": None, "profile": None, "records": {}, "claims": {}, "declared": None}
 
 
-def start_run(notebook: str | None, profile: str | None) -> None:
-    """Forget earlier records and claims (called by ``setup``, so rerunning a notebook starts clean)."""
-    _state.update(notebook=notebook, profile=profile, records={}, claims={})
+def start_run(notebook: str | None, profile: str | None, declared: Sequence[RecordKey] | None = None) -> None:
+    """Forget earlier records and claims (called by ``setup``, so rerunning a notebook starts clean).
+    ``declared``: the walkthrough's record keys; ``None`` accepts any key (unit tests)."""
+    _state.update(notebook=notebook, profile=profile, records={}, claims={}, declared=declared)
     _write_sidecar()
 
 
@@ -103,25 +111,37 @@ def _show(text: str, payload: dict) -> None:
 
 
 def record(name: str, value: Any) -> None:
-    """Store one result of this run under ``name`` and show it.
+    """Store one result of this run under ``name``, a key the walkthrough declares.
 
-    Non-finite floats are stored as ``None`` (JSON null).
+    Non-finite floats are stored as ``None`` (JSON null). Nothing is printed.
     """
     if not isinstance(name, str) or not name:
         raise ValueError(f"record name must be a non-empty string, got {name!r}")
-    plain = _plain(value, name)
-    _state["records"][name] = plain
+    declared = _state["declared"]
+    if declared is not None and declared_pattern(name, declared) is None:
+        raise ValueError(f"record {name!r} is not declared by {_state['notebook']}; add it to the walkthrough's "
+                         "RECORDS (pattern, unit, meaning) or use a declared name")
+    _state["records"][name] = _plain(value, name)
     _write_sidecar()
-    _show(f"[record] {name} = {_format(plain)}", {"name": name, "value": plain})
 
 
-def claim(key: str, statement: str, holds: Any, evidence: str) -> Claim:
-    """Register one claim of the paper and whether this run's numbers bear it out.
+def format_records(names: Sequence[str]) -> str:
+    """A compact two-column table of some of this run's records (for a cell that wants to show them)."""
+    rows = [(n, _format(_state["records"][n])) for n in names if n in _state["records"]]
+    width = max((len(n) for n, _ in rows), default=0)
+    return "\n".join(f"{n:<{width}}  {v}" for n, v in rows)
+
+
+def claim(key: str | Claim, statement: str | None = None, holds: Any = None, evidence: str = "") -> Claim:
+    """Register one claim of the paper and whether this run's numbers bear it out: a :class:`Claim`
+    (as a walkthrough's ``evaluate_claims`` returns them) or its four fields.
 
     ``holds`` must be computed from the run (a comparison of its own numbers), never a constant;
     ``evidence`` says which numbers decided it. In the smoke profile the verdict is shown as
     ``not evaluated (smoke)``, because smoke sizes are too small to decide anything.
     """
+    if isinstance(key, Claim):
+        key, statement, holds, evidence = key.key, key.statement, key.holds, key.evidence
     if not isinstance(holds, (bool, np.bool_)):
         raise ValueError(f"claim {key!r}: holds must be a boolean computed from the run, got {type(holds).__name__}")
     holds = bool(holds)

@@ -102,7 +102,9 @@ def jupyterlab(root_dir: Path, home: Path, start_timeout_s: float = 90.0):
     log = open(home / "jupyterlab.log", "w")
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
                f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root_dir}",
-               "--LabApp.expose_app_in_browser=True", "--ServerApp.port_retries=0"]
+               "--LabApp.expose_app_in_browser=True", "--ServerApp.port_retries=0",
+               # kernels with CurveZMQ-encrypted transport, as in batch runs (nbsupport.batch.kernels)
+               "--KernelManager.transport_encryption=auto"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
     server = subprocess.Popen(command, env=lab_environment(home), stdout=log, stderr=subprocess.STDOUT)

@@ -22,7 +22,7 @@ IMMUNE = "06_immune_bistability.ipynb"
 # --------------------------------------------------------------------------- the site of a run
 
 def test_site_of_a_real_run_shows_claims_and_figures_in_chromium(tmp_path):
-    from nbsupport import site
+    from nbsupport.batch import site
     from nbsupport.run import main
 
     runs = tmp_path / "runs"

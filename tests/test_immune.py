@@ -1,6 +1,11 @@
-"""The immune model against the numbers of the paper note (06_immune_bistability.md, section 4.3).
+"""The immune model (methods of nbsupport.immune) on one illustrative parameter set with round answers.
 
-Parameters: the note's illustrative set lambda=10, d=0.1, beta=0.01, a=0.5, p=1, b=0.2, eta=0.05.
+Parameters lambda=10, d=0.1, beta=0.01, a=0.5, p=1, b=0.2, eta=0.05: R0 = 2, E1 = (50, 10, 0),
+eta ybar^2 = 5 (bistable). Expected values are closed forms where one exists (c_PT = 2 b sqrt(eta) =
+0.2/sqrt(5), c_EC = b (1 + eta ybar^2)/ybar = 0.12, y_pm = 5 pm sqrt(5)); the eigenvalues, basin
+split and treatment end states were computed independently of this package with a separate
+numpy/scipy script, and the two thresholds cross-checked with pycont-lite 0.6.0 and with AUTO
+(XPPAUT 8.0, through xpplab 0.1.2).
 """
 
 import math
@@ -11,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nbsupport import immune
-from nbsupport.immune import experiments as ex
+from nbsupport.immune import outcomes as ex
 
 SET = dict(lam=10.0, d=0.1, beta=0.01, a=0.5, p=1.0, b=0.2)
 
@@ -123,7 +128,7 @@ def test_lower_interior_state_is_stable_on_the_whole_range():
 
 
 # 8. the 2D reduction --------------------------------------------------------------------------
-def test_2d_reduction_has_the_same_equilibria_and_the_note_eigenvalues():
+def test_2d_reduction_has_the_same_equilibria_and_the_reference_eigenvalues():
     m = model()
     three = {e.name: e.u for e in m.equilibria(0.1, dim=3)}
     two = {e.name: e for e in m.equilibria(0.1, dim=2)}
@@ -142,7 +147,7 @@ def test_2d_outcomes_from_two_starting_points():
     assert labels == [ex.CONTROL, ex.REBOUND]
 
 
-def test_2d_basin_split_matches_the_note():
+def test_2d_basin_split_is_mostly_control_inside_the_interval():
     labels = ex.basin_map(model(), 0.1, np.linspace(0.05, 20, 30), np.linspace(0.005, 1, 30), dim=2)
     assert 0.8 < np.mean(labels == ex.CONTROL) < 0.95 and np.all(labels != ex.UNDECIDED)
 
@@ -169,9 +174,21 @@ def test_treatment_interruption_end_states(c, eps, t_art, y_final, outcome):
     assert run.outcome == outcome
 
 
-def test_end_of_therapy_state_matches_the_note():
+def test_end_of_therapy_state_matches_the_reference():
     run = ex.treatment_interruption(model(), 0.10, 0.27, 400)
     assert (run.y_end_of_art, run.z_end_of_art) == (pytest.approx(2.7608, abs=1e-4), pytest.approx(0.1075, abs=1e-4))
+
+
+def test_art_elite_window_brackets_the_chronic_level_between_the_interior_states():
+    m = model()
+    lo, hi = m.art_elite_window(0.1)
+    assert (lo, hi) == (pytest.approx(1 - 10 / (15 - math.sqrt(5))), pytest.approx(1 - 10 / (15 + math.sqrt(5))))
+    y_minus, y_plus = m.response.interior_y(0.1, 0.2)
+    for eps, inside in ((lo - 0.01, False), (0.5 * (lo + hi), True), (hi + 0.01, False)):
+        ybar_eps = 10 / 0.5 - 0.1 / ((1 - eps) * 0.01)
+        assert (y_minus < ybar_eps < y_plus) == inside
+    assert m.art_elite_window(0.08) is None and m.art_elite_window(0.13) is None
+    assert model(beta=0.001).art_elite_window(0.1) is None
 
 
 def test_impossible_efficacy_is_refused():
@@ -195,24 +212,3 @@ def test_detected_fold_and_branch_point_match_closed_forms(lam, d, beta, a, p, b
     bps = branch.events_of("BP")
     assert len(folds) == 1 and folds[0].p == pytest.approx(th.c_pt, rel=1e-6)
     assert len(bps) == 1 and bps[0].p == pytest.approx(th.c_ec, rel=1e-6)
-
-
-
-def test_slider_redraws_the_explorer_panels(monkeypatch):
-    pytest.importorskip("ipywidgets")
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from nbsupport.immune import figures
-
-    m = model()
-    th = m.thresholds()
-    branches = [m.continue_interior(), m.continue_e1(0.05, 0.24)]
-    drawn = []
-    real = figures.explorer_figure
-    monkeypatch.setattr(figures, "explorer_figure", lambda *a, **k: drawn.append(a[3]) or real(*a, **k))
-    box = figures.explorer(m, branches, th, c0=0.1, c_range=(0.05, 0.2), eps=0.27, t_art=400,
-                           box=(0.05, 20, 0.005, 1))
-    slider = box.children[0]
-    slider.value = 0.13
-    assert drawn == [0.1, 0.13]

@@ -50,7 +50,7 @@ def test_output_error_shrinks_as_bits_grow(net):
     assert np.isfinite(mp.evaluate([4] * len(mp.groups), x, torch.zeros(64, dtype=torch.long))[1])
 
 
-def test_ompq_grouping_of_the_tiny_resnet_gives_the_notes_weight_counts():
+def test_ompq_grouping_of_the_tiny_resnet_puts_each_downsample_with_its_conv2():
     from nbsupport.quant.mixed import first_layer_apart_groups
     from nbsupport.quant.wrap import QuantModel
     from nbsupport.models import units_of
@@ -58,7 +58,7 @@ def test_ompq_grouping_of_the_tiny_resnet_gives_the_notes_weight_counts():
     net = build("resnet_tiny", 1.0).eval()
     groups = first_layer_apart_groups(QuantModel(units_of(net), 8, 8))
     mp = MixedPrecision(net, [2, 3, 4], groups)
-    # note 03, section 3.1: stem, conv1 / conv2(+downsample) per block, fc
+    # as the official cfg2params_perlayer groups a ResNet: stem, conv1 / conv2(+downsample) per block, fc
     assert mp.group_params.tolist() == [144, 2304, 2304, 4608, 9728, 18432, 38912, 640]
 
 
@@ -86,3 +86,19 @@ def test_partial_configurations_quantization_error_and_quantized_copy():
         assert layer.quantizer.bits == per_layer[i]
         assert torch.equal(layer.quantizer(layer.weight), mp.table[i, per_layer[i]])
     assert all(q.calibrated and q.bits == 8 for q in copy.act_quantizers())
+
+
+def test_hawq_costs_weigh_the_quantization_error_by_the_trace_per_weight():
+    from nbsupport.quant.mixed import first_layer_apart_groups, hawq_costs
+
+    torch.manual_seed(3)
+    net = build("resnet_tiny", 1.0).eval()
+    mp = MixedPrecision(net, [2, 3, 4], groups=first_layer_apart_groups)
+    x, y = torch.randn(16, 1, 8, 8), torch.randint(0, 10, (16,))
+    costs = hawq_costs(mp, x, y, n_probes=2, generator=torch.Generator().manual_seed(0))
+    assert costs.omega.shape == costs.dw2.shape == (len(mp.groups), 3) and costs.trace.shape == (len(mp.groups),)
+    assert np.allclose(costs.omega, (costs.trace / mp.group_params)[:, None] * costs.dw2)
+    assert np.all(np.diff(costs.dw2, axis=1) < 0)                 # more bits, smaller error
+    assert not any(layer.weight.requires_grad for layer in mp.layers)
+    again = hawq_costs(mp, x, y, n_probes=2, generator=torch.Generator().manual_seed(0))
+    assert np.array_equal(again.trace, costs.trace)               # the probes come from the generator

@@ -82,7 +82,7 @@ def test_our_small_equals_timms_nextvit_small_with_its_weights_loaded_by_order(s
 
 
 def test_one_dimensional_pooling_is_the_official_row_wrapping_average():
-    # on an 8x8 ramp, AvgPool1d(4) over raster order vs a true 2x2 pool (note Sec. 1.5)
+    # on an 8x8 ramp, AvgPool1d(4) over raster order vs a true 2x2 pool (bytedance/Next-ViT#2)
     ramp = torch.arange(64.0).reshape(1, 64, 1)
     one_d = blocks.EMHSA(32, 32, sr=2, pool="1d")
     two_d = blocks.EMHSA(32, 32, sr=2, pool="2d")

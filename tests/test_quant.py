@@ -107,6 +107,23 @@ def test_bn_folding_preserves_outputs(arch):
         x = unit(x)
 
 
+def test_bn_folding_matches_torchs_fuse_conv_bn_eval():
+    """fold_conv_bn is torch.nn.utils.fuse_conv_bn_eval up to rounding (see its docstring for why it stays)."""
+    from torch.nn.utils import fuse_conv_bn_eval
+
+    from nbsupport.quant.wrap import fold_conv_bn
+
+    net = trained_like(build("resnet", 0.5))
+    block = units_of(net)[3]                # conv-BN pairs in the body and in the 1x1 shortcut
+    for conv, bn in [(block.body[0], block.body[1]), (block.body[3], block.body[4]),
+                     (block.shortcut[0], block.shortcut[1])]:
+        ours, theirs = fold_conv_bn(conv, bn), fuse_conv_bn_eval(conv, bn)
+        assert torch.allclose(ours.weight, theirs.weight, atol=1e-6)
+        assert torch.allclose(ours.bias, theirs.bias, atol=1e-6)
+        x = torch.randn(8, conv.in_channels, 8, 8)
+        assert torch.allclose(ours(x), bn(conv(x)), atol=1e-5)
+
+
 @pytest.mark.parametrize("arch", ["resnet", "mbv2"])
 def test_wrapped_model_without_quantization_is_the_fp_network(arch):
     net = trained_like(build(arch, 0.5))
@@ -195,6 +212,17 @@ def test_random_pairs_are_distinct_block_pairs():
     for _ in range(20):
         pairs = selection.random_pairs(13, 3, rng)
         assert len(set(pairs)) == 3 and all(1 <= p <= 10 for p in pairs)
+
+
+def test_data_free_capacity_reads_bits_and_strides_of_the_wrapped_net():
+    from nbsupport.quant.ptq import data_free_capacity, layer_stats
+
+    net = build("resnet", 0.5)
+    cap = data_free_capacity(net, 2, 4, stride_penalty=1.0)
+    stats = layer_stats(QuantModel(units_of(net), 2, 4))
+    assert len(cap) == 8 and stats[0][0][1] == 8 and stats[-1][-1][1] == 8   # first and last layers at 8 bits
+    assert cap.tolist() == selection.modcap_data_free(stats, 1.0).tolist()
+    assert np.all(data_free_capacity(net, 2, 4, stride_penalty=0.0) >= cap)   # strides only ever discount
 
 
 def test_unknown_method_is_refused():

@@ -50,3 +50,22 @@ def test_setup_starts_a_clean_run(fresh_records):
     records.record("old", 1)
     records.start_run(notebook="t", profile="default")
     assert records.all_records() == {} and records.all_claims() == []
+
+
+def test_records_are_silent(fresh_records, capsys):
+    records.record("a.value", 1.5)
+    assert capsys.readouterr().out == ""
+
+
+def test_undeclared_keys_are_refused_when_the_walkthrough_declares_its_records(fresh_records):
+    from nbsupport.params import record_key
+
+    records.start_run(notebook="t", profile="default", declared=[record_key("t.acc.<model>.<bits>", "%", "accuracy")])
+    records.record("t.acc.resnet.2.5", 90.0)
+    with pytest.raises(ValueError, match="'t.loss' is not declared by t"):
+        records.record("t.loss", 1.0)
+
+
+def test_a_claim_object_from_evaluate_claims_is_registered(fresh_records):
+    item = records.claim(records.Claim("k", "it holds", True, "1 < 2"))
+    assert item.verdict == "reproduced" and records.all_claims() == [item]

@@ -6,7 +6,7 @@ import json
 import nbformat
 import pytest
 
-from nbsupport import site
+from nbsupport.batch import site
 
 PNG_1PX = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
 

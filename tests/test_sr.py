@@ -159,7 +159,16 @@ def test_benchmark_folders_in_both_layouts(tmp_path):
     with pytest.raises(FileNotFoundError, match="no B100 HR images; looked in"):
         images.load_benchmark(tmp_path, "B100", 4)
     with pytest.raises(FileNotFoundError, match="DIV2K_train_HR"):
-        images.check_paper_data(tmp_path)
+        images.check_real_data(tmp_path)
+
+
+def test_centre_crop_keeps_lr_and_hr_windows_aligned():
+    hr = torch.arange(3 * 40 * 60, dtype=torch.float32).reshape(3, 40, 60)
+    lr = hr[:, ::2, ::2]
+    (crop_lr, crop_hr), = images.centre_crop({"a": (lr, hr)}, 8, 2).values()
+    assert crop_lr.shape == (3, 8, 8) and crop_hr.shape == (3, 16, 16)
+    assert torch.equal(crop_hr[:, ::2, ::2], crop_lr)
+    assert images.centre_crop({"a": (lr, hr)}, None, 2)["a"][0] is lr
 
 
 # --------------------------------------------------------------------------- SKT

@@ -1,9 +1,9 @@
-"""Training pieces of notebook 04: the cached teacher (and a corrupt cache rebuilt), the arms."""
+"""Training pieces of the PAMS walkthrough: the cached teacher (and a corrupt cache rebuilt), every
+quantized arm from it."""
 
 import pytest
 import torch
 
-from nbsupport import cache
 from nbsupport.sr import images, train
 
 TINY = train.Recipe(teacher_steps=3, steps=2, calib_batches=1, batch=2)
@@ -32,17 +32,17 @@ def test_teacher_is_cached_and_a_corrupt_cache_file_is_rebuilt(data, tmp_path, m
 
 
 @pytest.mark.parametrize("arm", train.ARMS)
-def test_every_arm_runs_from_the_teacher_and_reports_its_clips(data, arm, tmp_path, monkeypatch):
+def test_every_arm_starts_from_the_teacher_and_reports_its_clips(data, arm, tmp_path, monkeypatch):
     monkeypatch.setenv("NBSUPPORT_CACHE", str(tmp_path))
     pairs, test = data
     teacher, _, _ = train.train_teacher(TINY, pairs, seed=0)
-    result = train.run_arm(dict(recipe=TINY, arm=arm, bits=4, seed=0, teacher_state=teacher.state_dict(),
-                                pairs=pairs, test=test, keep_state=True))
-    assert result["arm"] == arm and result["bits"] == 4 and 10 < result["psnr"] < 60
-    assert len(result["alphas"][-1]) == 3 * TINY.n_resblocks
-    student = train.rebuild(result, TINY)
-    with torch.no_grad():
-        assert student(test["chelsea"][0][None])[0].shape == (1, 3, 32, 32)
+    student, trajectory = train.quantize(teacher, arm, 4, pairs, TINY, seed=0)
+    assert not student.training and student.bits == 4
+    assert torch.equal(student.body[0].conv1.weight, teacher.body[0].conv1.weight) == (arm == "ptq_minmax")
+    assert len(trajectory[-1]) == 3 * TINY.n_resblocks
+    assert len(trajectory) == (1 if arm == "ptq_minmax" else 1 + TINY.steps)
+    score = train.evaluate(student, test, TINY.scale)
+    assert 10 < score.psnr < 60 and 0 < score.ssim <= 1 and set(score.per_image_psnr) == set(test)
 
 
 def test_unknown_arm_is_refused():

@@ -21,8 +21,10 @@ bisection on the step length and a final secant (linear) interpolation:
 - H  (Hopf):  the bialternate product  prod_{i<j} (lambda_i + lambda_j)  of the eigenvalues of F_u,
   kept only when a complex pair really crosses the imaginary axis (a neutral saddle also zeroes it).
 
-Reference implementations of the same method: AUTO-07p, MatCont, BifurcationKit.jl (see the paper
-note, section 5); this module is a small, readable version with the same test functions.
+Reference implementations of the same method: AUTO-07p (github.com/auto-07p/auto-07p), MatCont
+(Dhooge, Govaerts, Kuznetsov, Meijer and Sautois, Math. Comput. Model. Dyn. Syst. 14 (2008) 147) and
+BifurcationKit.jl (github.com/bifurcationkit/BifurcationKit.jl); this module is a small, readable
+version with the same test functions.
 """
 
 from __future__ import annotations

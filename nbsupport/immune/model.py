@@ -1,4 +1,10 @@
-"""Virus-immune models of arXiv 1908.00687 (reconstructed, paper note 06 sections 2.1-2.4).
+"""Virus-immune models of arXiv 1908.00687 (Wang, Li and Xu), reconstructed from its abstract.
+
+Only the abstract of the paper could be checked, so the equations below are not copied from it: they
+are the Nowak-Bangham virus-CTL model (Nowak and Bangham, Science 272 (1996) 74) with the CTL
+proliferation term replaced by a response function F(y; c) (:mod:`~nbsupport.immune.responses`),
+the standard form that gives exactly the structure the abstract states (one threshold for a
+monotone response; a saddle-node and a transcritical threshold for a nonmonotone one).
 
 3D system (target cells x, infected cells y, CTLs z; time in days):
 
@@ -7,7 +13,7 @@
     z' = F(y; c) z - b z
 
 2D system: the quasi-steady-state reduction x = lambda / (d + beta y), which has the same
-equilibria and thresholds as the 3D one (note section 2.4):
+equilibria and thresholds as the 3D one (at every equilibrium x' = 0 gives exactly this x):
 
     y' = y [g(y) - p z],   g(y) = beta lambda / (d + beta y) - a
     z' = z [F(y; c) - b]
@@ -50,7 +56,8 @@ class ImmuneParams:
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Closed-form quantities of note section 2.3 (``None`` where undefined, e.g. R0 <= 1)."""
+    """Closed-form quantities of the model (``None`` where undefined, e.g. R0 <= 1); derived in
+    :meth:`ImmuneModel.thresholds` and in :mod:`~nbsupport.immune.responses`."""
 
     r0: float
     xbar: float | None           # E1 = (xbar, ybar, 0), the immune-free chronic state
@@ -106,6 +113,26 @@ class ImmuneModel:
         bistable = y_m < ybar
         return Thresholds(r0, self.xbar, ybar, c_fold if bistable else c_ec, c_ec, c_fold, y_m,
                           bistable, "backward" if bistable else "forward")
+
+    def art_elite_window(self, c: float) -> tuple[float, float] | None:
+        """Drug efficacies eps for which the *treated* system is in its elite-control regime at c.
+
+        The interior equilibria y_- < y_+ solve c phi(y) = b and do not depend on beta, while ART
+        lowers the chronic level to ybar_eps = lambda/a - d/((1 - eps) beta). The treated system
+        has E1 unstable and only the lower interior state stable when y_- < ybar_eps < y_+, i.e.
+        for eps in (1 - d/(beta (lambda/a - y_+)), 1 - d/(beta (lambda/a - y_-))). This is an
+        equilibrium statement, for a therapy held indefinitely: a course of finite length is a
+        transient (E1 is a focus, so y overshoots), and control also needs the CTLs to have grown
+        enough by the end of therapy, so the interval guides where post-treatment control lies
+        without bounding it. None when there are not two interior roots
+        below ybar (c outside the bistable interval, or R0 <= 1)."""
+        q = self.params
+        roots = self.response.interior_y(c, q.b)
+        if self.r0 <= 1 or len(roots) != 2 or roots[1] >= self.ybar:
+            return None
+        y_minus, y_plus = roots
+        eps = [1 - q.d / (q.beta * (q.lam / q.a - y)) for y in (y_plus, y_minus)]
+        return eps[0], eps[1]
 
     # ----- right-hand sides and Jacobians --------------------------------------------------
     def rhs3(self, t, u, c, eps=0.0):
@@ -222,7 +249,8 @@ class ImmuneModel:
 
 def make_model(lam: float, d: float, beta: float, a: float, p: float, b: float, eta: float,
                response: str) -> ImmuneModel:
-    """Build a model from the notebook's parameters; refuses non-positive constants by name."""
+    """Build a model from its rate constants and the name of its response; refuses non-positive
+    constants by their parameter names (``LAMBDA=0.0 is not allowed ...``)."""
     from nbsupport.immune.responses import make_response
 
     params = ImmuneParams(lam=lam, d=d, beta=beta, a=a, p=p, b=b, eta=eta)

@@ -3,9 +3,10 @@
 ``c`` is the immune intensity (rate at which infected cells stimulate CTL proliferation), the
 bifurcation parameter of arXiv 1908.00687. The paper contrasts monotone responses (more antigen,
 more stimulation) with a nonmonotone one that is impaired at high antigen load. The nonmonotone
-form c y / (1 + eta y^2) is our reconstruction (paper note 06, section 0): the full text was not
-available, so this module keeps the response pluggable and every threshold follows from
-``phi`` alone (note section 2.5):
+form c y / (1 + eta y^2) (a simplified Monod-Haldane function) is our reconstruction: only the
+paper's abstract could be checked, so this module keeps the response pluggable and every threshold
+follows from ``phi`` alone (at an interior equilibrium z' = 0 gives c phi(y*) = b; the fold of the
+branch c = b / phi(y) lies at the peak of phi, and the branch meets E1 at y = ybar):
 
     interior equilibria:  F(y*) = b   <=>   c = C(y*) = b / phi(y*)
     post-treatment control threshold (fold):   c_PT = b / phi(y_m),  y_m = argmax phi

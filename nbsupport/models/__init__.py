@@ -1,6 +1,9 @@
-"""Models: small CNNs trained here, the unit decomposition of torchvision models, Next-ViT
-(:mod:`~nbsupport.models.nextvit`, its blocks in :mod:`~nbsupport.models.nextvit_blocks`) and the
-models it is compared with (:mod:`~nbsupport.models.peers`)."""
+"""Models: small CNNs trained here (:mod:`~nbsupport.models.small_cnn`, trained by
+:mod:`~nbsupport.models.training`), the unit decomposition of torchvision models, torchvision's
+ImageNet nets with the user's weights (:mod:`~nbsupport.models.imagenet`), EDSR
+(:mod:`~nbsupport.models.edsr`), Next-ViT (:mod:`~nbsupport.models.nextvit`, its blocks in
+:mod:`~nbsupport.models.nextvit_blocks`) and the models it is compared with
+(:mod:`~nbsupport.models.peers`)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""EDSR (Lim et al. 2017) as PAMS quantizes it (note 04 Sec. 1.1, 2.4, 4.3).
+"""EDSR (Lim et al. 2017) as PAMS quantizes it (arXiv 2011.04212, Sec. 3-4; the official code's
+``model/edsr.py`` in colorjam/PAMS, built on EDSR-PyTorch's ``src/model/edsr.py``).
 
 ``x -> sub_mean -> head -> body (ResBlocks) -> body-final conv, + head output (global skip)
 -> upsampler (conv + PixelShuffle per factor 2, or one x3) -> tail -> add_mean``, values 0..255.
@@ -37,7 +38,7 @@ class EDSRConfig:
 
 
 BASELINE_X4 = EDSRConfig()                                         # EDSR-baseline x4: 1 517 571 parameters
-TINY_X2 = EDSRConfig(n_resblocks=4, n_feats=32, scale=2)          # note 04 Sec. 4.3: 121 999 parameters
+TINY_X2 = EDSRConfig(n_resblocks=4, n_feats=32, scale=2)          # the CPU-sized model: 121 999 parameters
 
 
 def conv3x3(c_in: int, c_out: int, bits: int | None = None) -> nn.Conv2d:
@@ -115,8 +116,9 @@ class EDSR(nn.Module):
 
 
 def student_from(teacher: EDSR, bits: int, act_mode: str, placement: str = "corrected") -> EDSR:
-    """A quantized copy of ``teacher``'s architecture initialised with its weights (PAMS' pitfall
-    P1: the official master branch never did this)."""
+    """A quantized copy of ``teacher``'s architecture initialised with its weights (the official
+    ``master`` branch never did this; reproductions traced their missing decibels to it,
+    colorjam/PAMS#15)."""
     student = EDSR(teacher.config, bits=bits, act_mode=act_mode, placement=placement)
     missing, unexpected = student.load_state_dict(teacher.state_dict(), strict=False)
     if unexpected or any(not k.split(".")[-1] == "alpha" for k in missing):

@@ -1,5 +1,7 @@
-"""Next-ViT as a stack of stages (paper Sec. 3.3, the Next Hybrid Strategy; note 02 Sec. 1.1),
-its variants S, B, L and a tiny one for 32x32 digits, and ``merge_bn`` (note Sec. 1.7).
+"""Next-ViT as a stack of stages (paper Sec. 3.3, the Next Hybrid Strategy; the official code,
+bytedance/Next-ViT ``classification/nextvit.py``), its variants S, B, L and a tiny one for 32x32
+digits, and ``merge_bn`` (the official ``NextViT.merge_bn`` with ``classification/utils.py:
+merge_pre_bn``).
 
 A network is described by a :class:`Spec`: the stem's widths, and per stage its stride, its
 key/value reduction ``sr`` and the list of blocks, each ``("ncb", width)`` or ``("ntb", width)``.
@@ -9,7 +11,7 @@ repeated 2, 4 or 6 times, and that repeat count is the only difference between t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import torch
 from torch import nn
@@ -20,9 +22,10 @@ from nbsupport.models.nextvit_blocks import (ACTS, CONV_BLOCKS, NORMS, NTB, POOL
 VARIANTS = ("S", "B", "L", "tiny")
 BLOCKS = (*CONV_BLOCKS, "transformer")
 FREE_OPTIONS = ("r", "num_classes", "in_chans", "head_dim")
-# Stage-3 repeats of [NCB x4, NTB] per variant (note Sec. 1.1: depths 10, 20, 30).
+# Stage-3 repeats of [NCB x4, NTB] per variant (official depths (3, 4, 10, 3), (3, 4, 20, 3), (3, 4, 30, 3)).
 STAGE3_REPEATS = {"S": 2, "B": 4, "L": 6}
-# Exact parameter counts of the official model (note Sec. 1.8, checked against the official code).
+# Exact parameter counts of the official model, BN and 1000-class head included (timm's port has the same;
+# the README truncates them to 31.7, 44.8 and 57.8 M).
 PAPER_PARAMS = {"S": 31_763_368, "B": 44_818_856, "L": 57_874_344}
 
 
@@ -41,11 +44,11 @@ class Spec:
     act: str = "relu"
     block: str = "ncb"                                # what stands where the NCBs stand
     ntb_block: str = "ntb"                            # "ntb", or "ncb" for an all-convolution net
-    notes: dict = field(default_factory=dict, compare=False)
 
 
 def paper_spec(variant: str, num_classes: int = 1000) -> Spec:
-    """Next-ViT-S/B/L exactly as the official code builds them (note Sec. 1.1)."""
+    """Next-ViT-S/B/L exactly as the official code builds them (``classification/nextvit.py``: stem
+    64, 32, 64, 64; stage widths 96, 192 then 256, 384 then 512, 768 then 1024; sr 8, 4, 2, 1)."""
     if variant not in STAGE3_REPEATS:
         raise ValueError(f"variant={variant!r} is not allowed; choose one of {tuple(STAGE3_REPEATS)} (or 'tiny')")
     n = STAGE3_REPEATS[variant]
@@ -59,7 +62,7 @@ def paper_spec(variant: str, num_classes: int = 1000) -> Spec:
 
 
 def tiny_spec(in_chans: int = 1, num_classes: int = 10) -> Spec:
-    """A 0.36 M-parameter Next-ViT for 32x32 inputs (note Sec. 4, item 7): head_dim 16 so that
+    """A 0.36 M-parameter Next-ViT for 32x32 inputs (ours, not the paper's): head_dim 16 so that
     every NTB keeps MHCA channels, and 2-D pooling because few tokens remain."""
     stages = (
         (1, 1, (("ncb", 32),) * 2),
@@ -86,7 +89,7 @@ def build_spec(variant: str, **options) -> Spec:
 
 
 class NextViT(nn.Module):
-    """stem -> stages -> norm -> global average pool -> linear head (note Sec. 1.1)."""
+    """stem -> stages -> norm -> global average pool -> linear head (as ``classification/nextvit.py``)."""
 
     def __init__(self, spec: Spec):
         super().__init__()
@@ -128,7 +131,8 @@ class NextViT(nn.Module):
 
 
 def _init_weights(module: nn.Module) -> None:
-    """Truncated normal (std 0.02) for conv and linear weights, zero biases (note Sec. 1.6)."""
+    """Truncated normal (std 0.02) for conv and linear weights, zero biases (the official
+    ``NextViT._initialize_weights``)."""
     if isinstance(module, (nn.Conv2d, nn.Linear)):
         nn.init.trunc_normal_(module.weight, std=0.02)
         if module.bias is not None:
@@ -184,7 +188,8 @@ def _affine(bn: nn.Module) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def fold_affine_into(layer: nn.Module, a: torch.Tensor, c: torch.Tensor) -> None:
-    """Replace ``layer(x)`` by ``layer(a * x + c)``: W' = W diag(a), b' = W c + b (note Sec. 1.7)."""
+    """Replace ``layer(x)`` by ``layer(a * x + c)``: W' = W diag(a), b' = W c + b (what the official
+    ``classification/utils.py: merge_pre_bn`` computes)."""
     weight = layer.weight.reshape(layer.weight.shape[0], -1)
     if weight.shape[1] != a.numel():
         raise ValueError("only a 1x1 convolution or a linear layer can absorb a preceding BN")

@@ -1,5 +1,7 @@
-"""The blocks of Next-ViT (arXiv 2207.05501, Sec. 3.1-3.2; note 02 Sec. 1.2-1.5) and the
-alternatives the block-type ablation swaps in (paper's ablation section; note Sec. 3.5).
+"""The blocks of Next-ViT (arXiv 2207.05501, Sec. 3.1-3.2; official code bytedance/Next-ViT
+``classification/nextvit.py``) and the alternatives the paper's block-type ablation swaps in (its
+ablation section: ResNet bottleneck, ConvNeXt, PoolFormer and Transformer blocks inside Next-ViT-S),
+written here with inner widths that match the NCB's MACs.
 
 Every block maps ``(B, c_in, H, W)`` to ``(B, c_out, H / stride, W / stride)``; the stride and the
 channel change happen in the block's patch embedding. Norm and activation are arguments
@@ -37,7 +39,7 @@ def activation(kind: str) -> nn.Module:
 
 
 class ConvNormAct(nn.Sequential):
-    """3x3 convolution, norm, activation: one layer of the stem (note Sec. 1.1)."""
+    """3x3 convolution, norm, activation: one layer of the stem (the official ``ConvBNReLU``)."""
 
     def __init__(self, c_in: int, c_out: int, stride: int, norm: str = "bn", act: str = "relu"):
         super().__init__()
@@ -48,7 +50,7 @@ class ConvNormAct(nn.Sequential):
 
 class PatchEmbed(nn.Module):
     """Stride 2: 2x2 average pool, 1x1 conv, norm. Stride 1 with a width change: 1x1 conv, norm.
-    Otherwise the identity (note Sec. 1.2)."""
+    Otherwise the identity (the official ``PatchEmbed``)."""
 
     def __init__(self, c_in: int, c_out: int, stride: int = 1, norm: str = "bn"):
         super().__init__()

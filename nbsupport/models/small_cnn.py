@@ -8,8 +8,9 @@
   the next begins with a non-residual, channel-widening block.
 
 ``width`` multiplies every channel count (``width=0.5`` halves them all), except the last 1x1
-conv of MBV2ish, which stays at 128 as MobileNetV2 keeps 1280 at widths <= 1. Architecture from
-the paper note 01, section 4.2.
+conv of MBV2ish, which stays at 128 as MobileNetV2 keeps 1280 at widths <= 1. Both are our own
+scaled-down stand-ins for ResNet-18 (He et al. 2016) and MobileNetV2 (Sandler et al. 2018, whose
+Table 2 gives the (t, c, n, s) notation), small enough to train on a CPU in seconds.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def head(c_in: int, classes: int) -> nn.Sequential:
 
 class ResNetish(UnitNet):
     """``blocks`` lists (channels, stride) per BasicBlock; the default is the six-block net, and
-    ``TINY`` the three-block net of the OMPQ note (section 3.1)."""
+    ``TINY`` the three-block net the OMPQ walkthrough (notebook 03) allocates bits to."""
 
     WIDTHS = ((16, 1), (16, 1), (32, 2), (32, 1), (64, 2), (64, 1))
     TINY = ((16, 1), (32, 2), (64, 2))

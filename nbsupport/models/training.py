@@ -1,10 +1,19 @@
-"""Training and evaluating the small classifiers (Adam, cosine schedule, +-1 pixel shifts)."""
+"""Training and evaluating the small classifiers (Adam, cosine schedule, +-1 pixel shifts), and
+``train_nets``: the cached, parallel training of the small digits nets that the ModCap and OMPQ
+walkthroughs quantize."""
 
 from __future__ import annotations
+
+from typing import Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from nbsupport.cache import load_cached, save_cached
+from nbsupport.data import Split
+from nbsupport.models import build
+from nbsupport.parallel import run_jobs
 
 
 def random_shift(x: torch.Tensor, generator: torch.Generator, pixels: int = 1) -> torch.Tensor:
@@ -31,7 +40,8 @@ def descend(opt: torch.optim.Optimizer, loss: torch.Tensor, sched=None) -> None:
 def train_classifier(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: int = 20,
                      lr: float = 3e-3, weight_decay: float = 1e-4, batch_size: int = 64, seed: int = 0,
                      progress=None) -> nn.Module:
-    """Adam with a cosine schedule over ``epochs`` (note 01, section 4.2)."""
+    """Adam with a cosine learning-rate schedule over ``epochs`` and +-1 pixel shifts, the recipe
+    of the small digits nets (our choice; the papers start from ImageNet-trained nets)."""
     g = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
@@ -59,3 +69,39 @@ def accuracy(model: nn.Module, x, y: torch.Tensor | None = None, batch_size: int
         correct += int((model(images.to(device)).argmax(1).cpu() == labels).sum())
         total += len(labels)
     return 100.0 * correct / total
+
+
+# ---- the small digits nets, trained once and cached ---------------------------------------------
+def _model_config(arch: str, width: float, epochs: int, seed: int) -> dict:
+    return {"arch": arch, "width": width, "epochs": epochs, "seed": seed, "data": "digits8x8-2/3"}
+
+
+def _train_job(spec: dict):
+    """Build and train one net. The seed is set *before* the weights are initialised, so the result
+    does not depend on which worker process runs the job or what it ran before."""
+    torch.manual_seed(spec["seed"])
+    model = build(spec["arch"], spec["width"])
+    return train_classifier(model, spec["x"], spec["y"], epochs=spec["epochs"], seed=spec["seed"])
+
+
+def train_nets(specs: Sequence[tuple[str, float, int]], split: Split, epochs: int, *, cache_kind: str,
+               workers: int = 1, progress=None) -> list:
+    """Full-precision nets, one per (architecture, width, seed): loaded from the cache, or trained
+    here (Adam, cosine schedule, +-1 pixel shifts; in parallel workers) and cached under
+    ``cache_kind`` (each walkthrough keeps its own nets)."""
+    nets, missing = [None] * len(specs), []
+    for i, (arch, width, seed) in enumerate(specs):
+        nets[i] = load_cached(cache_kind, _model_config(arch, width, epochs, seed),
+                              lambda a=arch, w=width: build(a, w))
+        if nets[i] is None:
+            missing.append(i)
+        elif progress is not None:
+            progress.update(1)
+    jobs = [{"arch": specs[i][0], "width": specs[i][1], "seed": specs[i][2], "x": split.x_train,
+             "y": split.y_train, "epochs": epochs} for i in missing]
+    for i, model in zip(missing, run_jobs(_train_job, jobs, workers, progress)):
+        save_cached(cache_kind, _model_config(*specs[i][:2], epochs, specs[i][2]), model)
+        nets[i] = model.eval()
+    return nets
+
+

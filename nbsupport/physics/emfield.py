@@ -1,4 +1,5 @@
-"""The magnetic field of the colliding nuclei's protons (note 05, section 2.4).
+"""The magnetic field of the colliding nuclei's protons, which opens the photon channels of
+arXiv 2211.16770.
 
 Vacuum: Lienard-Wiechert field of point charges moving along +z (nucleus A) and -z (B) with
 velocity v (gamma = 106.6 at 200 GeV), observed at z = 0 and time t after full overlap [standard;

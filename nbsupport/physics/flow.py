@@ -1,5 +1,5 @@
 """Flow harmonics of photon spectra against a reference plane, with multiplicity weighting
-(note 05, section 2.5; principle from Shen, Paquet, Liu, Denicol, Heinz and Gale, arXiv:1407.8533),
+(the principle of Shen, Paquet, Liu, Denicol, Heinz and Gale, arXiv:1407.8533, PRC 91, 014908),
 and jackknife errors over events.
 
 Per event and q_T: V_n = int dphi e^{i n phi} dN/dphi / int dphi dN/dphi = v_n e^{i n Psi_n}, and the

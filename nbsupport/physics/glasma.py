@@ -1,4 +1,5 @@
-"""Event-by-event glasma photons (note 05, sections 2.1-2.5; the pipeline is [R] reconstructed).
+"""Event-by-event glasma photons (arXiv 2211.16770; the pipeline is [R] reconstructed from its abstract:
+MV-initialised, boost-invariant glasma, photons by gluon fusion and splitting in a magnetic field).
 
 For one Glauber event: participant thickness maps -> local Q_s(x) (the gluon distribution's scale
 Lambda = Q_s) -> the field eB(x, tau) and its azimuth psi_B(x, tau) -> the rate of

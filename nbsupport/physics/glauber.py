@@ -1,4 +1,4 @@
-"""Monte-Carlo Glauber events for Au+Au at sqrt(s_NN) = 200 GeV (note 05, section 5.1).
+"""Monte-Carlo Glauber events for Au+Au at sqrt(s_NN) = 200 GeV.
 
 Nucleons are drawn from a Woods-Saxon density rho(r) ~ 1 / (1 + exp((r - R) / a)) with R = 6.38 fm,
 a = 0.535 fm (Au; PHOBOS/PHENIX values, Miller et al., nucl-ex/0701025 [M]); 79 of the 197 are

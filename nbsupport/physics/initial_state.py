@@ -1,10 +1,11 @@
-"""Thickness and saturation-scale maps of one event (note 05, sections 2.1 and 2.3).
+"""Thickness and saturation-scale maps of one event.
 
 Each participant nucleon is a 2D Gaussian of width ``w`` (0.4-0.5 fm; IP-Glasma's B_G = 4 GeV^-2
 gives 0.39 fm), so T_A(x) = sum_i exp(-|x - x_i|^2 / 2w^2) / (2 pi w^2) in fm^-2. In the MV model
-mu^2 ~ T_A, hence [R] Q_s^2(x) = k * min(T_A, T_B) with k in GeV^2 fm^2 (the smaller of the two
-nuclei's saturation scales, KLN-like). The note's prototype found k = 1 gives a mean Q_s of 0.7 GeV
-over the overlap in 20-40 %; k of about 1.5-2 reaches the expected 1-1.4 GeV.
+mu^2 ~ T_A (the MV initialisation named in the abstract of arXiv 2211.16770), hence [R]
+Q_s^2(x) = k * min(T_A, T_B) with k in GeV^2 fm^2 (the smaller of the two nuclei's saturation
+scales, KLN-like). k is not known from first principles: :func:`calibrate_qs2_per_t` sets it so that
+the mean Q_s over the overlap takes a chosen value.
 """
 
 from __future__ import annotations
@@ -70,8 +71,8 @@ def mean_qs(events, grid: Grid, width: float, k_gev2_fm2: float, qs2_min: float 
 
 def calibrate_qs2_per_t(events, grid: Grid, width: float, target_gev: float, qs2_min: float = 0.04,
                         iterations: int = 4) -> float:
-    """k such that the mean Q_s over the overlap equals ``target_gev`` (note 05, section 2.3): Q_s
-    grows like sqrt(k), so k <- k (target / mean)^2, repeated while the cell cut settles."""
+    """k such that the mean Q_s over the overlap equals ``target_gev``: Q_s grows like
+    sqrt(k), so k <- k (target / mean)^2, repeated while the cell cut settles."""
     if target_gev <= 0:
         raise ValueError(f"MEAN_QS={target_gev!r} is not allowed; it must be positive (GeV)")
     k = 1.0

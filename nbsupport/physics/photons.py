@@ -1,6 +1,7 @@
-"""Photons from gluon fusion g g -> gamma and splitting g -> g gamma in a magnetic field
-(note 05, section 2.2; every formula here is [R] reconstructed: the paper's own vertex and
-normalisation were not available).
+"""Photons from gluon fusion g g -> gamma and splitting g -> g gamma in a magnetic field, the mechanism
+of arXiv 2211.16770 and of the works it builds on (Ayala et al., arXiv:1704.02433, 1904.02938,
+2209.09364). Every formula here is [R] reconstructed, with the structure of those kinetic rates: the
+paper's own vertex and normalisation were not available.
 
 Rate per unit volume at midrapidity (omega = q_T), massless collinear kinematics:
 
@@ -24,6 +25,7 @@ import numpy as np
 from nbsupport.physics.units import ALPHA_EM
 
 SUM_QF2 = {2: 5 / 9, 3: 2 / 3}       # sum of squared quark charges for u, d (and s)
+FIELD_DEPENDENCES = ("quadratic", "linear", "constant")   # the options of field_factor
 
 
 # ---- gluon distributions ----------------------------------------------------------------------
@@ -80,7 +82,7 @@ def field_factor(eb_gev2, omega, mode: str = "quadratic"):
         return eb + 0 * np.asarray(omega, float)
     if mode == "constant":
         return np.where(eb > 0, 1.0, 0.0) + 0 * np.asarray(omega, float)
-    raise ValueError(f"FIELD_DEPENDENCE={mode!r} is not allowed; choose quadratic, linear or constant")
+    raise ValueError(f"FIELD_DEPENDENCE={mode!r} is not allowed; choose {', '.join(FIELD_DEPENDENCES)}")
 
 
 def angular_factor(phi, psi_b, v2_int: float):

@@ -1,10 +1,11 @@
 """Layer features for OMPQ's orthogonality matrix: the outputs of chosen modules on one batch.
 
-The official PTQ recipe (MAC-AutoML/OMPQ ``feature_extract``; note 03, section 1.2) takes, for a
-BasicBlock ResNet, the stem output, each block's first conv output (after BN and ReLU), each block's
-output and the logits; for MobileNetV2 the stem, every expand and depthwise output, every block
-output, the last 1x1 conv and the logits (53 features). We run the net in eval mode (the official
-code leaves BatchNorm in training mode on its one batch, a quirk the notebook states).
+The official PTQ recipe (MAC-AutoML/OMPQ, ``feature_extract`` in ``mixed_bit/models/resnet_imagenet.py``
+and ``mobilenet_imagenet.py``) takes, for a BasicBlock ResNet, the stem output, each block's first
+conv output (after BN and ReLU), each block's output and the logits; for MobileNetV2 the stem, every
+expand and depthwise output, every block output, the last 1x1 conv and the logits (53 features). We
+run the net in eval mode (the official code never calls ``eval()`` before its one batch, so its
+BatchNorm uses that batch's statistics; the notebook states the difference).
 
 A tap is a module whose output is taken, or a pair (module, function) when the feature is a
 function of that output (torchvision's BasicBlock reuses one ReLU module, so its conv1 feature is

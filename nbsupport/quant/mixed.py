@@ -1,5 +1,7 @@
 """Mixed-precision weights by swapping: quantize every layer once per candidate bit-width, then a
 configuration is a set of weight swaps plus one forward pass (the OMPQ notebook evaluates hundreds).
+``hawq_costs`` gives the HAWQ-like cost of each group at each bit-width (HAWQ-V2, Dong et al. 2020,
+arXiv 1911.03852): the Hessian trace per weight times the squared quantization error.
 
 Weights are quantized per output channel with the MSE range search of ``quantizers`` and rounded to
 nearest (weight-only PTQ); activations stay in full precision. A *group* is what the bit search
@@ -10,6 +12,7 @@ groups them); by default every conv/linear layer is its own group.
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
@@ -18,6 +21,7 @@ import torch.nn.functional as F
 
 from nbsupport.models import units_of
 from nbsupport.quant.quantizers import WeightQuantizer, check_bits, fake_quantize, mse_range
+from nbsupport.quant.sensitivity import hutchinson_trace
 from nbsupport.quant.wrap import QuantModel
 
 
@@ -90,10 +94,37 @@ class MixedPrecision:
         return float((logits.argmax(1) == y).float().mean() * 100), float(F.cross_entropy(logits, y))
 
 
+@dataclass(frozen=True)
+class HawqCosts:
+    """Per group: the Hutchinson estimate of the Hessian trace ``trace`` (Tr H_i), the squared
+    quantization error ``dw2[i, k]`` = |Q_b(W_i) - W_i|^2 at the k-th candidate bit-width, and the
+    HAWQ-like cost ``omega[i, k]`` = Tr(H_i) / P_i * dw2[i, k]."""
+
+    trace: np.ndarray
+    dw2: np.ndarray
+    omega: np.ndarray
+
+
+def hawq_costs(mp: MixedPrecision, x: torch.Tensor, y: torch.Tensor, n_probes: int,
+               generator: torch.Generator | None = None) -> HawqCosts:
+    """The HAWQ-like cost of every group of ``mp`` at each of its bit choices, from the
+    cross-entropy of the full-precision net on ``x, y`` (``n_probes`` Rademacher probes)."""
+    net = mp.apply(None).model.eval()
+    weights = [layer.weight.requires_grad_(True) for layer in mp.layers]
+    loss = lambda: F.cross_entropy(net(x), y)  # noqa: E731
+    traces = hutchinson_trace(loss, weights, n_probes, generator)
+    for w in weights:
+        w.requires_grad_(False)
+    trace = np.array([sum(traces[i] for i in g) for g in mp.groups])
+    dw2 = np.array([[mp.quant_error(g, b) for b in mp.bit_choices] for g in range(len(mp.groups))])
+    return HawqCosts(trace, dw2, (trace / mp.group_params)[:, None] * dw2)
+
+
 def first_layer_apart_groups(model: QuantModel) -> list[list[int]]:
-    """OMPQ's grouping of layers (note 03, section 1.2): in every unit the first conv/linear is a
-    group of its own and the unit's other layers form one group (a BasicBlock's conv2 with its
-    downsample); the stem and the head have one layer each."""
+    """OMPQ's grouping of layers (MAC-AutoML/OMPQ, ``mixed_bit/models/resnet_imagenet.py``,
+    ``cfg2params_perlayer``): in every unit the first conv/linear is a group of its own and the
+    unit's other layers form one group (a BasicBlock's conv2 with its downsample, whose weights the
+    official code adds to conv2's); the stem and the head have one layer each."""
     groups, index = [], 0
     for unit in model.units:
         n = len(unit.layers())

@@ -1,5 +1,6 @@
 """OMPQ: network orthogonality as a proxy for mixed-precision bit allocation (Ma et al., AAAI 2023,
-arXiv 2109.07865; paper note 03).
+arXiv 2109.07865, section 3; official code MAC-AutoML/OMPQ, ``mixed_bit/ORM.py`` and
+``mixed_bit/feature_extract.py``).
 
 1. ORM: for the feature matrices X_i (N samples x features) of the full-precision net's layers,
    ORM_ij = <K_i, K_j>_F / (|K_i|_F |K_j|_F) with Gram matrices K = X X^T, double-centred as the
@@ -193,7 +194,7 @@ def banded_spearman(proxy: Sequence[float], target: Sequence[float], size: Seque
     """Spearman correlation of ``proxy`` with ``target`` inside consecutive bands of ``size``
     (e.g. average bits +-0.05): any proxy that grows with bits correlates globally, so the
     within-band value is the honest test. Returns (band centre, rho, n) for bands with >= 5 points."""
-    from scipy.stats import spearmanr
+    from nbsupport.verdicts import spearman
 
     proxy, target, size = (np.asarray(a, float) for a in (proxy, target, size))
     if not (len(proxy) == len(target) == len(size)):
@@ -205,6 +206,6 @@ def banded_spearman(proxy: Sequence[float], target: Sequence[float], size: Seque
     for lo, hi in zip(edges[:-1], edges[1:]):
         inside = (size >= lo) & (size < hi) if hi < edges[-1] else (size >= lo) & (size <= hi)
         if inside.sum() >= 5 and np.ptp(proxy[inside]) > 0 and np.ptp(target[inside]) > 0:
-            out.append((float((lo + hi) / 2), float(spearmanr(proxy[inside], target[inside]).statistic),
+            out.append((float((lo + hi) / 2), spearman(proxy[inside], target[inside]),
                         int(inside.sum())))
     return out

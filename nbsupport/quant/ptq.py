@@ -7,7 +7,11 @@ Methods (names used in records):
 - ``qdrop``: the same with QDrop's drop probability 0.5;
 - ``mrecg_loss``: BRECQ with the top-k pairs of falling BRECQ losses merged (data-dependent ModCap);
 - ``mrecg_modcap``: the same with pairs chosen by data-free ModCap;
-- ``random_k``: the same number k of pairs, drawn at random (a control).
+- ``random_k``: the same number k of pairs, drawn at random (a control the paper does not have).
+
+BRECQ and QDrop as the official MRECG code runs them (bytedance/MRECG ``MRECG.py``, MQBench's
+``advanced_ptq``): weights and activation steps reconstructed jointly, ``prob`` 1.0 (BRECQ) or 0.5
+(QDrop) as in its ``configs/brecq`` and ``configs/qdrop`` files.
 """
 
 from __future__ import annotations
@@ -70,6 +74,13 @@ def layer_stats(model: QuantModel) -> list[list[tuple[int, int, int]]]:
     """(parameter count, weight bits, stride) of every layer, per unit: the data-free ModCap input."""
     return [[(layer.weight.numel(), layer.quantizer.bits, layer.stride) for layer in unit.layers()]
             for unit in model.units]
+
+
+def data_free_capacity(fp_model: nn.Module, w_bits: int, a_bits: int, stride_penalty: float = 1.0) -> np.ndarray:
+    """Data-free ModCap of every unit of a full-precision net (wrapped first, so that each layer's
+    bit-width, 8 for the first and last, and stride are read as the quantized net has them)."""
+    model = QuantModel(units_of(fp_model), w_bits, a_bits)  # folding and wrapping copy the layers
+    return selection.modcap_data_free(layer_stats(model), stride_penalty)
 
 
 @torch.no_grad()

@@ -33,7 +33,10 @@ from nbsupport.quant.wrap import QuantModel
 
 @dataclass(frozen=True)
 class ReconConfig:
-    """Hyper-parameters of the official configs (note 01, sections 1.1 and 1.6)."""
+    """Hyper-parameters of the official configs (bytedance/MRECG ``configs/{brecq,qdrop}/*_2_4.yaml``:
+    ``max_count`` 20000, ``weight`` 0.01 or 0.1, ``warm_up`` 0.2, ``b_range`` [20, 2], ``scale_lr``
+    4e-5, ``prob`` 1.0 or 0.5; V's Adam keeps its default lr 1e-3 in ``MRECG.py``). The batch size
+    is this collection's choice (the BRECQ and QDrop baselines use 32)."""
 
     iters: int = 20000          # per group, whatever its size
     lam: float = 0.01           # rounding regulariser weight: 0.01 ResNet/RegNet, 0.1 MobileNetV2

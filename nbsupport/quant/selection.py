@@ -1,9 +1,14 @@
 """Which adjacent units to reconstruct jointly: module capacity, differentials, top-k, merging
-(MRECG, Ma et al., CVPR 2023; paper note 01, sections 1.3-1.5).
+(MRECG, Ma et al., CVPR 2023, arXiv 2303.11906: module capacity in Fig. 2, the capacity of a
+module and the top-k selection of differentials in Eqs. 3 and 4). The official code
+(bytedance/MRECG) has no capacity code: its merges are hand-written per model (the ``scheme`` lists
+of ``configs/*/*_2_4.yaml``) and, as the maintainer wrote in bytedance/MRECG issue #5, were chosen
+from losses.
 
 - Data-dependent capacity: a unit's reconstruction loss L_i under block-wise BRECQ (a larger loss
   means a smaller capacity). Differential d_i = L_i - L_{i+1}: positive where the loss *falls*.
-- Data-free capacity (reconstructed form, the paper's constant is unknown to us):
+- Data-free capacity (our reconstruction from Fig. 2's "parameter counting" per layer; the paper's
+  stride constant is not reproduced here):
   ModCap(M) = sum over layers of alpha(stride) * bits * parameter count, alpha(s) = s^-stride_penalty.
   Differential d_i = ModCap_{i+1} - ModCap_i: positive where capacity grows.
 - Selection: the k largest positive differentials among the allowed pairs (block-to-block pairs:

@@ -1,5 +1,6 @@
 """Symmetric per-tensor fake quantizers for super-resolution nets without batch norm
-(PAMS, arXiv 2011.04212; note 04 Sec. 1.2-1.5 and 3.3).
+(PAMS, arXiv 2011.04212; the official code's ``quant_weight`` and ``pams_quant_act`` in
+colorjam/PAMS ``model/quant_ops.py``).
 
 A k-bit symmetric grid has ``q = 2^(k-1) - 1`` levels on each side of zero (k = 8: 127, k = 4: 7,
 k = 2: 1, i.e. ternary), so ``2q + 1 = 2^k - 1`` codes are used. A tensor clipped to [-a, a] is
@@ -116,7 +117,8 @@ def act_quantizers(model: nn.Module) -> dict[str, ActQuant]:
 
 def compression_ratio(total_params: int, quantized_params: int, bits: int) -> float:
     """Size at 32 bits over size with ``quantized_params`` stored at ``bits`` and the rest at 32:
-    32 N / (k N_q + 32 (N - N_q)) (note 04 Sec. 3.4)."""
+    32 N / (k N_q + 32 (N - N_q)). Fake quantization stores float tensors (the released 8- and 4-bit
+    checkpoints have the same size, colorjam/PAMS#13), so the ratio is computed, not measured."""
     check_bits(bits)
     if not 0 <= quantized_params <= total_params:
         raise ValueError(f"quantized_params={quantized_params} must lie in 0 .. total_params={total_params}")

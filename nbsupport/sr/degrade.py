@@ -1,5 +1,6 @@
-"""Bicubic resizing exactly as MATLAB's ``imresize`` (the degradation of every SR benchmark;
-note 04 Sec. 4.2).
+"""Bicubic resizing exactly as MATLAB's ``imresize`` (the degradation of every SR benchmark: the
+LR images of DIV2K and of Set5/Set14/B100/Urban100 were made with it, as EDSR-PyTorch and BasicSR
+``basicsr/utils/matlab_functions.py`` document).
 
 MATLAB's bicubic is Keys' cubic with a = -0.5; when shrinking by s it widens the kernel by s
 (antialiasing) and it reads pixels beyond the border by symmetric reflection. PyTorch's

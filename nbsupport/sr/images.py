@@ -1,5 +1,6 @@
-"""Images for super-resolution: the photos bundled inside scikit-image (no download; note 04
-Sec. 4.1) and the standard DIV2K / benchmark folders for the ``paper`` profile (Sec. 4.8).
+"""Images for super-resolution: the photos bundled inside scikit-image (no download: the wheel
+installs them inside the package, ``skimage/data/meson.build``) and the standard DIV2K / benchmark
+folders (EDSR-PyTorch's and BasicSR's layouts) for real data.
 
 Images are float tensors ``(3, H, W)`` with values 0..255 (the EDSR convention, rgb_range 255).
 """
@@ -74,6 +75,21 @@ def random_patches(pairs: list[tuple[torch.Tensor, torch.Tensor]], scale: int, l
     return torch.stack(lrs).float(), torch.stack(hrs).float()
 
 
+def centre_crop(pairs: dict[str, tuple[torch.Tensor, torch.Tensor]], lr_side: int | None,
+                scale: int) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+    """The central ``lr_side`` x ``lr_side`` LR window of every (LR, HR) pair and the HR window it
+    maps to, or the whole images for None."""
+    if lr_side is None:
+        return pairs
+    out = {}
+    for name, (lr, hr) in pairs.items():
+        h, w = lr.shape[-2:]
+        y, x = max((h - lr_side) // 2, 0), max((w - lr_side) // 2, 0)
+        out[name] = (lr[:, y: y + lr_side, x: x + lr_side],
+                     hr[:, y * scale: (y + lr_side) * scale, x * scale: (x + lr_side) * scale])
+    return out
+
+
 # ----------------------------------------------------------------------------- real data folders
 
 def _read_png(path: Path) -> torch.Tensor:
@@ -138,10 +154,11 @@ def div2k_pairs(root, scale: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
     return pairs
 
 
-def check_paper_data(root) -> None:
-    """Fail early, naming every expected folder, when the ``paper`` profile's data is missing."""
+def check_real_data(root) -> None:
+    """Fail early, naming every expected folder, when ``root`` lacks DIV2K's training images or one
+    of the benchmark sets."""
     if not root:
-        raise ValueError("the paper profile needs DATA_DIR: a folder with DIV2K/DIV2K_train_HR and "
+        raise ValueError("no data folder given: it must hold DIV2K/DIV2K_train_HR and "
                          "benchmark/{Set5,Set14,B100,Urban100}/HR (EDSR-PyTorch layout) or the BasicSR layout")
     div2k_train_dir(root)
     missing = []

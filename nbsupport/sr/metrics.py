@@ -1,7 +1,9 @@
-"""PSNR and SSIM as the SR literature measures them (note 04 Sec. 2.5): on the Y channel of
-ITU-R BT.601 YCbCr (MATLAB ``rgb2ycbcr``), with ``scale`` pixels shaved from each border, after
-rounding the SR output to 8-bit levels; SSIM of Wang et al. (2004) with an 11x11 Gaussian window
-(sigma 1.5), K1 = 0.01, K2 = 0.03, over the valid region (MATLAB ``filter2(..., 'valid')``).
+"""PSNR and SSIM as the SR literature measures them (the official code's
+``metrics/calculate_PSNR_SSIM.m`` in colorjam/PAMS; BasicSR ``basicsr/metrics/psnr_ssim.py`` with
+``test_y_channel=True``): on the Y channel of ITU-R BT.601 YCbCr (MATLAB ``rgb2ycbcr``), with
+``scale`` pixels shaved from each border, after rounding the SR output to 8-bit levels; SSIM of
+Wang et al. (2004) with an 11x11 Gaussian window (sigma 1.5), K1 = 0.01, K2 = 0.03, over the valid
+region (MATLAB ``filter2(..., 'valid')``).
 Images are float tensors ``(3, H, W)`` or ``(B, 3, H, W)`` with values 0..255.
 """
 

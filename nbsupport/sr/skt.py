@@ -1,5 +1,6 @@
-"""Structured knowledge transfer (PAMS, note 04 Sec. 2.1-2.2): the student's attention map on the
-trunk feature is pulled towards the full-precision teacher's.
+"""Structured knowledge transfer (SKT; PAMS, arXiv 2011.04212, Sec. 3; the official code's loss in
+colorjam/PAMS ``main.py`` with ``--w_at 1e+3``): the student's attention map on the trunk feature is
+pulled towards the full-precision teacher's.
 
 ``A(F)`` is the mean over channels of ``F^2``, flattened over H x W and L2-normalised per sample;
 ``L_SKT`` is the mean over all B x H x W entries of ``(A(F_s) - A(F_t))^2``, and the fine-tuning loss

@@ -1,20 +1,23 @@
-"""Training and evaluating the SR models of notebook 04 (note 04 Sec. 2.3, 4.4-4.5).
+"""Training and evaluating quantized super-resolution models (PAMS, arXiv 2011.04212, Sec. 3-4;
+the recipe of the official code, colorjam/PAMS ``main.py``, ``option.py`` and ``run.sh``).
 
 - The full-precision teacher: L1 loss, Adam, learning rate halved at 60 % and 85 % of the steps,
-  random LR patches with flips; cached by its configuration.
-- Every quantized arm starts from the teacher's weights (pitfall P1) and calibrates its activation
-  ranges on training batches without clipping (PAMS' first epoch), then:
-  ``ptq_minmax`` stops there (static ranges); ``qat_minmax`` fine-tunes with the ranges following
-  an EMA of the batch max; ``pact`` fine-tunes from PACT's fixed initial clip with an L2 penalty on
-  it; ``pams`` fine-tunes the max-initialised clips with their own learning rate and no decay;
-  ``pams_skt`` adds ``beta * L_SKT`` against the teacher (eval mode).
+  random LR patches with flips and transposition (the EDSR augmentation); cached by its
+  configuration.
+- Every quantized arm starts from the teacher's weights (the official ``master`` branch loads them
+  into the teacher only, which reproductions traced their missing decibels to, colorjam/PAMS#15)
+  and calibrates its activation ranges on training batches without clipping (PAMS' first epoch),
+  then: ``ptq_minmax`` stops there (static ranges); ``qat_minmax`` fine-tunes with the ranges
+  following an EMA of the batch max; ``pact`` fine-tunes from PACT's fixed initial clip with an L2
+  penalty on it; ``pams`` fine-tunes the max-initialised clips with their own learning rate and no
+  decay; ``pams_skt`` adds ``beta * L_SKT`` against the teacher (eval mode).
 - Evaluation on whole test images: Y-channel PSNR and SSIM after 8-bit rounding, border = scale.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import torch
 from torch.nn import functional as F
@@ -154,51 +157,41 @@ def fine_tune(student: EDSR, teacher: EDSR, arm: str, pairs, recipe: Recipe, see
     return trajectory
 
 
+@dataclass(frozen=True)
+class Score:
+    """Mean Y-channel PSNR (dB) and SSIM over a set of test images, and the PSNR of each image."""
+    psnr: float
+    ssim: float
+    per_image_psnr: dict[str, float] = field(default_factory=dict)
+
+
 @torch.no_grad()
-def evaluate(model, test, scale: int) -> dict[str, float]:
-    """Mean Y-channel PSNR / SSIM over the test images (whole images, border = scale). ``model``
-    maps LR to SR (an EDSR, or a function such as the bicubic baseline)."""
+def evaluate(model, test, scale: int) -> Score:
+    """Mean Y-channel PSNR / SSIM over the test images (name -> (LR, HR); border = scale).
+    ``model`` maps LR to SR (an EDSR, or a function such as the bicubic baseline)."""
     psnr, ssim = [], []
     for lr, hr in test.values():
         out = model(lr[None])
         sr = (out[0] if isinstance(out, tuple) else out)[0]
         psnr.append(metrics.psnr_y(sr, hr, scale))
         ssim.append(metrics.ssim_y(sr, hr, scale))
-    return {"psnr": sum(psnr) / len(psnr), "ssim": sum(ssim) / len(ssim),
-            "per_image_psnr": dict(zip(test, psnr))}
+    return Score(psnr=sum(psnr) / len(psnr), ssim=sum(ssim) / len(ssim), per_image_psnr=dict(zip(test, psnr)))
 
 
 def bicubic_model(scale: int):
     return lambda lr: bicubic_up(lr, scale)
 
 
-def run_arm(job: dict) -> dict:
-    """One quantized arm at one bit-width, from the teacher: calibrate, fine-tune (unless PTQ),
-    evaluate on ``job["test"]`` (and on each set of ``job["more_tests"]``, the other benchmark sets
-    of the paper profile). A job dict so that it can run in a worker process."""
-    torch.set_num_threads(job.get("threads", 1))
-    recipe, arm, bits, seed = job["recipe"], check_arm(job["arm"]), job["bits"], job["seed"]
-    teacher = EDSR(recipe.edsr())
-    teacher.load_state_dict(job["teacher_state"])
-    teacher.eval()
+def quantize(teacher: EDSR, arm: str, bits: int, pairs, recipe: Recipe, seed: int,
+             progress=None) -> tuple[EDSR, list[dict[str, float]]]:
+    """One quantized arm at ``bits`` from the teacher: a student initialised with the teacher's
+    weights, its ranges calibrated, then fine-tuned (every arm but ``ptq_minmax``). Returns the
+    student (eval mode) and its clip trajectory."""
+    check_arm(arm)
     torch.manual_seed(seed)
     student = student_from(teacher, bits, ACT_MODE[arm], recipe.placement)
-    started = time.perf_counter()
-    calibrate(student, job["pairs"], recipe, seed)
+    calibrate(student, pairs, recipe, seed)
     trajectory = [alphas(student)]
     if arm != "ptq_minmax":
-        trajectory = fine_tune(student, teacher, arm, job["pairs"], recipe, seed)
-    seconds = time.perf_counter() - started
-    result = evaluate(student, job["test"], recipe.scale)
-    per_set = {name: evaluate(student, pairs, recipe.scale) for name, pairs in job.get("more_tests", {}).items()}
-    return {"arm": arm, "bits": bits, "psnr": result["psnr"], "ssim": result["ssim"],
-            "per_image_psnr": result["per_image_psnr"], "seconds": seconds, "alphas": trajectory,
-            "per_set": {n: (r["psnr"], r["ssim"]) for n, r in per_set.items()},
-            "state": student.state_dict() if job.get("keep_state") else None}
-
-
-def rebuild(result: dict, recipe: Recipe) -> EDSR:
-    """The quantized student of a :func:`run_arm` result that kept its state."""
-    student = EDSR(recipe.edsr(), bits=result["bits"], act_mode=ACT_MODE[result["arm"]], placement=recipe.placement)
-    student.load_state_dict(result["state"])
-    return student.eval()
+        trajectory = fine_tune(student, teacher, arm, pairs, recipe, seed, progress)
+    return student.eval(), trajectory

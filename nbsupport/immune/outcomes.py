@@ -1,4 +1,4 @@
-"""Numerical experiments on the immune model: outcomes, treatment interruption, basins, separatrix.
+"""Outcomes of the immune model: attractors, treatment interruption, basins, separatrix.
 
 Outcomes are named after the paper's language: *rebound* (the immune-free chronic state E1, high
 viral load) or *control* (the interior equilibrium with low viral load and active CTLs). Control
@@ -71,8 +71,9 @@ def treatment_interruption(model: ImmuneModel, c: float, eps: float, t_art: floa
                            points_per_day: float = 0.5) -> TreatmentRun:
     """Start at the chronic state E1 with a trace of CTLs (z0), treat, stop, follow ``t_after`` days.
 
-    ART multiplies beta by (1 - eps). The two phases are separate solver calls in log variables
-    (y and z can fall to 1e-70 under strong ART; note section 4.4).
+    ART multiplies beta by (1 - eps). The two phases are separate solver calls in log variables:
+    under strong ART y and z fall to 1e-20 ... 1e-70, where raw variables lose positivity and a
+    trajectory sticks to the invariant plane z = 0 (:mod:`nbsupport.dynamics.integrate`).
     """
     if not 0 <= eps < 1:
         raise ValueError(f"EPS={eps!r} is not allowed; the drug efficacy must lie in [0, 1)")
@@ -155,17 +156,3 @@ def stable_infected_counts(model: ImmuneModel, c_values: np.ndarray) -> np.ndarr
     bistability."""
     return np.array([len(attractors(model, float(c))) for c in c_values])
 
-
-def representative_c(th) -> tuple[float, float, float]:
-    """Three immune intensities: below c_PT, inside [c_PT, c_EC] (or at the single threshold when
-    the interval is empty), above c_EC; rounded to two significant digits when that keeps each in
-    its regime (for the illustrative set: 0.08, 0.10, 0.13, the note's table)."""
-    lo, hi = th.c_pt, th.c_ec
-    if th.bistable:
-        raw = (0.9 * lo, 0.5 * (lo + hi), 1.08 * hi)
-    else:  # no interval: one value below and two above the single threshold
-        raw = (0.9 * lo, 1.04 * hi, 1.15 * hi)
-    rounded = tuple(float(f"{v:.2g}") for v in raw)
-    middle_ok = lo < rounded[1] < hi if th.bistable else rounded[1] > hi
-    ok = rounded[0] < lo and middle_ok and rounded[2] > hi and rounded[1] < rounded[2]
-    return rounded if ok else raw

@@ -1,0 +1,284 @@
+"""Tables, figures, the paper beside this notebook, and the claims of notebook 05 (arXiv 2211.16770).
+
+The paper's full text and figures were not available: its column holds the statements of its
+abstract. The data column is PHENIX's (data/SOURCES.md): the 20-40 % spectrum and N_part of PPG162
+(PRC 91, 064904), the v2 of PPG126 (PRL 109, 122302).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from nbsupport.physics import glasma
+from nbsupport.physics.observables import EventAverages, predict
+from nbsupport.records import Claim
+from nbsupport.walkthroughs.photon_flow_v2.experiment import (CHI2_RANGE, V2_RANGE, Closure, Comparison,
+                                                              GlauberSample, MainRun, PhenixData, Sensitivity)
+
+# PHENIX PPG162 data tables (PRC 91, 064904), Fig. 9: <N_part> of the 20-40 % class and its uncertainty
+PHENIX_NPART_2040 = (140.4, 7.0)
+
+
+# ---- tables ---------------------------------------------------------------------------------------
+def glauber_table(sample: GlauberSample) -> pd.DataFrame:
+    """Our Glauber events beside PHENIX's <N_part> for 20-40 %."""
+    n_part, err = PHENIX_NPART_2040
+    return pd.DataFrame({"this notebook": [round(float(sample.n_part.mean()), 1), round(float(sample.n_coll.mean()), 1),
+                                           round(sample.eps2_2, 3)],
+                         "PHENIX (PPG162, Fig. 9 table)": [f"{n_part} +- {err}", "—", "—"]},
+                        index=["<N_part>", "<N_coll>", "eps_2{2} (participants)"])
+
+
+def flow_table(main: MainRun, every: int = 3) -> pd.DataFrame:
+    """Yield and flow of the main run at every ``every``-th q_T."""
+    a = main.averages
+    return pd.DataFrame({"q_T": main.q_t, "yield (C=1)": a.yield_total, "v2{EP}": a.v2_ep, "+-": a.v2_ep_err,
+                         "v2{SP}": a.v2_sp, "v3{EP}": a.v3_ep}).iloc[::every]
+
+
+def closure_table(closure: Closure) -> pd.DataFrame:
+    return pd.DataFrame([{"test": t.test, "result": t.result, "passes": t.passes} for t in closure.tests])
+
+
+def sensitivity_table(sens: Sensitivity) -> pd.DataFrame:
+    return pd.DataFrame([{"input": v.input, "setting": v.label, "C_gamma": v.comparison.c,
+                          "chi2 spectrum": v.comparison.chi2_with_glasma, "chi2 v2": v.comparison.chi2_v2_with_glasma}
+                         for v in sens.variations])
+
+
+def comparison_line(comparison: Comparison) -> str:
+    c = comparison
+    return (f"C_gamma = {c.c:.3g} +- {c.c_err:.2g} from {c.window_points} points; spectrum chi2: baseline "
+            f"{c.chi2_baseline:.1f}, baseline + glasma {c.chi2_with_glasma:.1f} ({c.points} points); v2 chi2: "
+            f"baseline {c.chi2_v2_baseline:.1f}, with glasma {c.chi2_v2_with_glasma:.1f} ({c.v2_points} points)")
+
+
+# ---- figures --------------------------------------------------------------------------------------
+def plot_event_maps(event, model: glasma.Model, field_t: float = 0.0):
+    """One event's Q_s^2 map with its participants, and its vacuum field at ``field_t``."""
+    import matplotlib.pyplot as plt
+
+    from nbsupport.physics import emfield
+    from nbsupport.physics.initial_state import event_thickness, qs2_map
+
+    grid = model.grid
+    qs2 = qs2_map(*event_thickness(event, grid, model.nucleon_width), model.qs2_per_t).reshape(grid.n, grid.n)
+    pts = grid.points()
+    field = emfield.event_field(event, pts, field_t, proton_size=model.proton_size).reshape(grid.n, grid.n, 2)
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
+    ext = [-grid.half, grid.half, -grid.half, grid.half]
+    im = axes[0].imshow(qs2, origin="lower", extent=ext, cmap="magma")
+    axes[0].scatter(*event.participants().T, s=2, c="w", alpha=0.3)
+    fig.colorbar(im, ax=axes[0], label=r"$Q_s^2$ [GeV$^2$]")
+    axes[0].set_title(f"one 20-40 % event: b = {event.b:.1f} fm, N_part = {event.n_part}")
+    mag = np.hypot(field[..., 0], field[..., 1])
+    im = axes[1].imshow(np.log10(mag + 1e-3), origin="lower", extent=ext, cmap="viridis")
+    step = max(1, grid.n // 16)
+    axes[1].quiver(grid.axis[::step], grid.axis[::step], field[::step, ::step, 0], field[::step, ::step, 1],
+                   color="w", scale=None)
+    fig.colorbar(im, ax=axes[1], label=r"$\log_{10}|eB|/m_\pi^2$")
+    axes[1].set_title(f"vacuum field at t = {field_t:g} fm/c (spectators and participants)")
+    for ax in axes:
+        ax.set_xlabel("x [fm] (impact parameter along x)")
+        ax.set_ylabel("y [fm]")
+    return fig
+
+
+def plot_field_decay(times, vacuum_mpi2, model: glasma.Model, n_events: int):
+    """The mean vacuum field at the centre in time against the medium-held field."""
+    import matplotlib.pyplot as plt
+
+    times = np.asarray(times, float)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot(times, vacuum_mpi2, "o-", label=f"vacuum (Lienard-Wiechert, {n_events} events, at the centre)")
+    for lifetime, style in ((float("inf"), "-"), (0.2, "--")):
+        tt = times[times >= model.tau0]
+        ax.plot(tt, model.eb0_mpi2 * np.exp(-(tt - model.tau0) / lifetime), style,
+                label=f"medium: eB0 = {model.eb0_mpi2:g} m_pi^2, lifetime {lifetime:g} fm/c")
+    ax.axvspan(model.tau0, model.tauf, color="0.9", label="glasma window")
+    ax.set_yscale("log")
+    ax.set_xlabel("t [fm/c]")
+    ax.set_ylabel(r"$|eB|$ [$m_\pi^2$]")
+    ax.set_title("The field at the collision centre: vacuum decay against a medium-held field")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def plot_channels(q_t, by_strength: dict[str, EventAverages]):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for k, (label, summ) in enumerate(by_strength.items()):
+        ax.plot(q_t, summ.yield_fusion, "-", color=f"C{k}", label=f"fusion, {label}")
+        ax.plot(q_t, summ.yield_splitting, "--", color=f"C{k}", label=f"splitting, {label}")
+    ax.set_yscale("log")
+    ax.set_xlabel(r"$q_T$ [GeV/c]")
+    ax.set_ylabel(r"$d^2N/(d^2q_T\,dy)$ [GeV$^{-2}$], $C_\gamma = 1$")
+    ax.set_title("Glasma photons by channel (normalisation arbitrary)")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def plot_flow(main: MainRun):
+    import matplotlib.pyplot as plt
+
+    a = main.averages
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for key, label, fmt in (("v2_ep", r"$v_2\{\mathrm{EP}\}$", "o-"), ("v2_sp", r"$v_2\{\mathrm{SP}\}$", "s-"),
+                            ("v3_ep", r"$v_3\{\mathrm{EP}\}$", "^-")):
+        ax.errorbar(main.q_t, getattr(a, key), yerr=getattr(a, f"{key}_err"), fmt=fmt, ms=4, capsize=2, label=label)
+    ax.axhline(0, color="k", lw=0.8)
+    ax.set_xlabel(r"$q_T$ [GeV/c]")
+    ax.set_ylabel("flow coefficient (participant plane)")
+    ax.set_title("Glasma-photon anisotropy, multiplicity weighted, jackknife errors")
+    ax.legend()
+    return fig
+
+
+def plot_against_phenix(main: MainRun, comparison: Comparison, data: PhenixData):
+    """Left: baseline, fitted glasma and their sum against the PHENIX spectra; right: the v2."""
+    import matplotlib.pyplot as plt
+
+    spectrum, conversion, high_pt, v2_data = data.spectrum, data.conversion, data.high_pt, data.v2
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
+    ax = axes[0]
+    qq = np.linspace(0.5, 6.5, 200)
+    pred = predict(main.averages, main.q_t, comparison.c, qq, data.baseline)
+    base, gl = pred.baseline, pred.glasma
+    ax.plot(qq, base, "k--", label="N_coll-scaled p+p fit (PHENIX PPG162): baseline")
+    ax.plot(qq, gl, "C1-", label=r"glasma, $C_\gamma$ fitted")
+    ax.plot(qq, base + gl, "C0-", lw=2, label="baseline + glasma")
+    ax.errorbar(spectrum["pt_gev"], spectrum["yield"], yerr=spectrum["error"], fmt="o", color="k", capsize=2,
+                label="PHENIX 20-40 %, conversions (PRC 91, 064904)")
+    ax.errorbar(conversion["pt_gev"], conversion["yield"], yerr=np.hypot(conversion["stat"], conversion["syst"]),
+                fmt="s", mfc="none", color="0.4", capsize=2, label="PHENIX 20-40 %, internal conv. (PRL 104, 132301)")
+    ax.errorbar(high_pt["pt_gev"], high_pt["yield"], yerr=high_pt["error"], fmt="D", ms=3, color="0.6", capsize=2,
+                label="PHENIX 20-30/30-40 % mean, calorimeter (PRL 109, 152302)")
+    ax.axvspan(*comparison.window, color="C1", alpha=0.1, label="fit window")
+    ax.set_yscale("log")
+    ax.set_xlim(0.4, 6.6)
+    ax.set_ylim(1e-7, 20)
+    ax.set_xlabel(r"$p_T$ [GeV/c]")
+    ax.set_ylabel(r"$1/(2\pi p_T)\, d^2N/dp_T dy$ [(GeV/c)$^{-2}$]")
+    ax.set_title("Direct photons, Au+Au 200 GeV, 20-40 %")
+    ax.legend(fontsize=7)
+    ax = axes[1]
+    ax.plot(qq, np.where(gl > 0, pred.glasma_v2, np.nan), "C1-", label=r"glasma photons, $v_2\{\mathrm{EP}\}$")
+    ax.plot(qq, pred.v2, "C0-", lw=2, label="baseline + glasma (prediction, no free parameter)")
+    ax.axhline(0, color="k", ls="--", lw=1, label="baseline alone (prompt photons, v2 = 0)")
+    ax.errorbar(v2_data["pt_gev"], v2_data["v2"], yerr=v2_data["stat"], fmt="o", color="k", capsize=2,
+                label="PHENIX 20-40 %, RXN plane (PRL 109, 122302), stat")
+    ax.fill_between(v2_data["pt_gev"], v2_data["v2_minus_syst"], v2_data["v2_plus_syst"], color="0.85", label="syst")
+    ax.set_xlim(0.4, 6.6)
+    ax.set_ylim(-0.1, 0.6)
+    ax.set_xlabel(r"$p_T$ [GeV/c]")
+    ax.set_ylabel(r"direct-photon $v_2$")
+    ax.set_title("Elliptic flow of direct photons")
+    ax.legend(fontsize=7)
+    return fig
+
+
+def plot_sensitivity(q_t, sens: Sensitivity, data: PhenixData):
+    """Per varied input: the total spectrum (top) and the predicted total v2 (bottom), with the
+    envelope of the variations as a band."""
+    import matplotlib.pyplot as plt
+
+    spectrum, v2_data = data.spectrum, data.v2
+    groups = sens.by_input()
+    fig, axes = plt.subplots(2, len(groups), figsize=(5 * len(groups), 7.5), sharex=True)
+    qq = np.linspace(0.5, 5.0, 120)
+    for col, (name, rows) in enumerate(groups.items()):
+        totals, v2s = [], []
+        for k, v in enumerate(rows):
+            pred = predict(v.averages, q_t, v.comparison.c, qq, data.baseline)
+            totals.append(pred.total)
+            v2s.append(pred.v2)
+            axes[0, col].plot(qq, pred.total, color=f"C{k}", lw=1,
+                              label=f"{v.label} (chi2 {v.comparison.chi2_with_glasma:.1f})")
+            axes[1, col].plot(qq, pred.v2, color=f"C{k}", lw=1, label=v.label)
+        axes[0, col].fill_between(qq, np.min(totals, 0), np.max(totals, 0), color="C0", alpha=0.15)
+        axes[1, col].fill_between(qq, np.min(v2s, 0), np.max(v2s, 0), color="C0", alpha=0.15)
+        axes[0, col].errorbar(spectrum["pt_gev"], spectrum["yield"], yerr=spectrum["error"], fmt="o", color="k", ms=3)
+        axes[1, col].errorbar(v2_data["pt_gev"], v2_data["v2"], yerr=v2_data["error"], fmt="o", color="k", ms=3)
+        axes[0, col].set_yscale("log")
+        axes[0, col].set_title(f"varying the {name}")
+        axes[0, col].legend(fontsize=7)
+        axes[1, col].set_xlabel(r"$p_T$ [GeV/c]")
+        axes[1, col].set_xlim(0.4, 5.1)
+        axes[1, col].set_ylim(-0.05, 0.6)
+    axes[0, 0].set_ylabel("baseline + glasma yield [(GeV/c)$^{-2}$]")
+    axes[1, 0].set_ylabel(r"total $v_2$ (stat+syst errors on data)")
+    return fig
+
+
+# ---- the paper beside this notebook ---------------------------------------------------------------
+def paper_vs_ours(main: MainRun, comparison: Comparison, data: PhenixData, glauber: GlauberSample) -> pd.DataFrame:
+    """The paper's statements (its abstract: the figures were not available), PHENIX's numbers with
+    their table, and ours."""
+    spectrum, v2_data = data.spectrum, data.v2
+    k = int(np.argmin(np.abs(spectrum["pt_gev"] - 2.25)))   # a PHENIX point inside the default fit window
+    at25 = predict(main.averages, main.q_t, comparison.c, [2.5], data.baseline)
+    v2_at = lambda x: float(np.interp(x, comparison.v2_pt, comparison.v2_pred))  # noqa: E731
+    pt_k = float(spectrum["pt_gev"][k])
+    data_over_prompt = float(spectrum["yield"][k] / data.baseline([pt_k])[0])
+    n_part, n_part_err = PHENIX_NPART_2040
+    rows = [
+        ("glasma photons enhance the spectrum at large q_T", "visible enhancement (abstract)",
+         f"data / prompt = {data_over_prompt:.1f} at {pt_k:g} GeV/c (PPG162)",
+         f"glasma / baseline = {at25.glasma[0] / at25.baseline[0]:.1f} at 2.5 GeV/c (fitted)"),
+        ("glasma-photon v2", "obvious contribution to total v2 (abstract)", "—",
+         f"{float(main.averages.v2_ep[main.emitting_1to3].mean()):.2f} (EP, 1-3 GeV/c)"),
+    ]
+    for i, pt in ((2, 2.136), (4, 3.150)):
+        rows.append((f"total direct-photon v2 at {float(v2_data['pt_gev'][i]):.2f} GeV/c", "—",
+                     f"{float(v2_data['v2'][i]):.3f} +- {float(v2_data['error'][i]):.3f} (PPG126, RXN)",
+                     f"{v2_at(pt):.3f}"))
+    rows += [
+        ("agreement with PHENIX 20-40 %", "even better with glasma (abstract)", "—",
+         f"chi2 {comparison.chi2_baseline:.1f} -> {comparison.chi2_with_glasma:.1f} (spectrum)"),
+        ("<N_part>, 20-40 %", "—", f"{n_part} +- {n_part_err} (PPG162, Fig. 9 table)",
+         f"{float(glauber.n_part.mean()):.1f}"),
+    ]
+    return pd.DataFrame(rows, columns=["quantity", "paper reports", "PHENIX data", "this notebook"])
+
+
+# ---- claims ---------------------------------------------------------------------------------------
+def evaluate_claims(main: MainRun, comparison: Comparison, data: PhenixData) -> list[Claim]:
+    """The abstract's three statements, each decided by this run's numbers: the glasma enhances the
+    spectrum at larger q_T; it carries a sizeable positive v2 that raises the total v2; baseline plus
+    glasma describes PHENIX's spectrum, and its v2, better than the baseline alone."""
+    a, q_t = main.averages, main.q_t
+    lo, hi = comparison.window
+    pred = predict(a, q_t, comparison.c, np.linspace(lo, hi, 11), data.baseline)
+    share = pred.glasma / pred.baseline
+    sel = (q_t >= 1.0) & (q_t <= 3.0) & (a.yield_total > 0)
+    v2, err = a.v2_ep[sel], a.v2_ep_err[sel]
+    vpt, vpred = comparison.v2_pt, comparison.v2_pred
+    large = (vpt >= V2_RANGE[0]) & (vpt <= V2_RANGE[1])
+    return [
+        Claim("photon.spectrum_enhancement",
+              f"Glasma photons visibly enhance the direct-photon spectrum at larger q_T (at least +50 % over the "
+              f"baseline in {lo:g}-{hi:g} GeV/c)",
+              bool(share.mean() >= 0.5),
+              f"glasma / baseline = {share.mean():.1f} on average there (C_gamma fitted in that window: the "
+              "size follows from the data's excess over the prompt baseline)"),
+        Claim("photon.glasma_v2",
+              "Glasma photons carry a sizeable positive v2 (v2{EP} above 0.1 by more than 3 sigma at 1-3 GeV/c) that "
+              "raises the total direct-photon v2 at large q_T",
+              bool(np.all(v2 - 3 * err > 0.1) and np.all(vpred[large] > 0.02)),
+              f"glasma v2{{EP}} {v2.min():.2f}-{v2.max():.2f}; total v2 at 2-4 GeV/c "
+              f"{vpred[large].min():.2f}-{vpred[large].max():.2f}"),
+        Claim("photon.v2_data",
+              "The total v2, predicted with no free parameter, describes PHENIX's 20-40 % v2 at 2-4 GeV/c better than "
+              "the baseline alone (chi-square)",
+              bool(comparison.chi2_v2_with_glasma < comparison.chi2_v2_baseline),
+              f"chi2 {comparison.chi2_v2_with_glasma:.1f} vs {comparison.chi2_v2_baseline:.1f} over "
+              f"{comparison.v2_points} points (stat and syst in quadrature)"),
+        Claim("photon.spectrum_data",
+              "Baseline plus glasma describes PHENIX's 20-40 % spectrum better than the baseline alone (chi-square "
+              "over the same points)",
+              bool(comparison.chi2_with_glasma < comparison.chi2_baseline),
+              f"chi2 {comparison.chi2_with_glasma:.1f} vs {comparison.chi2_baseline:.1f} over {comparison.points} "
+              f"points at {CHI2_RANGE[0]:g}-{CHI2_RANGE[1]:g} GeV/c, one fitted parameter"),
+    ]

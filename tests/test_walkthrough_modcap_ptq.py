@@ -1,0 +1,162 @@
+"""The ModCap walkthrough (notebook 01): its declarations are torch-free and agree with the torch
+modules they repeat, bad values are refused by name before any kernel, and the claims decide
+both ways."""
+
+
+import numpy as np
+import pytest
+
+from nbsupport.walkthroughs.modcap_ptq import PARAMS, RECORDS, params
+
+
+def test_repeated_choices_agree_with_the_torch_modules():
+    pytest.importorskip("torch")
+    from nbsupport.quant import ptq, selection
+    from nbsupport.walkthroughs.modcap_ptq import experiment
+
+    assert params.METHODS == ptq.METHODS
+    from nbsupport.models.imagenet import IMAGENET_NETS
+
+    assert params.MODEL_NAMES == tuple(experiment.MODELS) == tuple(params.IMAGENET_NAMES)
+    assert set(params.IMAGENET_NAMES.values()) <= set(IMAGENET_NETS)
+    for n in range(3, 20):
+        assert params.block_pairs(n) == len(selection.block_pairs(n))
+
+
+def test_unit_counts_agree_with_the_nets():
+    pytest.importorskip("torch")
+    from nbsupport.models import build, units_of
+    from nbsupport.walkthroughs.modcap_ptq import experiment
+
+    for name, (arch, width, _) in experiment.MODELS.items():
+        assert len(units_of(build(arch, width))) == params.DIGITS_UNITS[name], name
+    torchvision = pytest.importorskip("torchvision")
+    from nbsupport.models.imagenet import IMAGENET_NETS
+
+    for name, net in params.IMAGENET_NAMES.items():
+        builder, kwargs, _ = IMAGENET_NETS[net]
+        model = getattr(torchvision.models, builder)(weights=None, **kwargs)
+        assert len(units_of(model)) == params.IMAGENET_UNITS[name], name
+
+
+def test_profiles_resolve():
+    for profile in ("smoke", "default"):
+        cfg = PARAMS.resolve({"PROFILE": profile})
+        assert cfg["K"] <= params.max_k(profile, cfg["MODELS"])
+    assert PARAMS.resolve({"PROFILE": "smoke"})["K_SWEEP"] == []
+    assert PARAMS.resolve({"PROFILE": "paper", "DATA_DIR": "/data"}, check_folder=False)["ITERS"] == 20000
+
+
+@pytest.mark.parametrize("given, message", [
+    ({"W_BITS": 9}, "W_BITS=9 is not allowed"),
+    ({"A_BITS": 1}, "A_BITS=1 is not allowed"),
+    ({"W_BITS": 2.5}, "W_BITS=2.5 is not allowed"),
+    ({"K": 7}, "K=7 is not allowed; choose 0 .. 5"),
+    ({"K": -1}, "K=-1 is not allowed"),
+    ({"K_SWEEP": [2, 6]}, "K_SWEEP=[2, 6] is not allowed; choose 0 .. 5"),
+    ({"METHODS": ["brecq", "adaquant"]}, "METHODS=['brecq', 'adaquant'] is not allowed"),
+    ({"METHODS": []}, "METHODS=[] is not allowed"),
+    ({"METHODS": ["rtn", "mrecg_loss"]}, "it must include 'brecq'"),
+    ({"ONE_SEED_METHODS": ["dorefa"]}, "ONE_SEED_METHODS=['dorefa'] is not allowed"),
+    ({"MODELS": ["resnet", "vgg16"]}, "MODELS=['resnet', 'vgg16'] is not allowed"),
+    ({"MODELS": []}, "MODELS=[] is not allowed"),
+    ({"N_SEEDS": 0}, "N_SEEDS=0 is not allowed"),
+    ({"ITERS": 0}, "ITERS=0 is not allowed"),
+    ({"N_CALIB": 0}, "N_CALIB=0 is not allowed"),
+    ({"BATCH": 0}, "BATCH=0 is not allowed"),
+    ({"EPOCHS": 0}, "EPOCHS=0 is not allowed"),
+    ({"WORKERS": 0}, "WORKERS=0 is not allowed"),
+    ({"STRIDE_PENALTY": -1.0}, "STRIDE_PENALTY=-1.0 is not allowed"),
+    ({"PROFILE": "paper"}, "DATA_DIR='' is not allowed with PROFILE='paper'"),
+    ({"MODEL": ["resnet"]}, "MODEL is not a parameter of 01_modcap_ptq"),
+])
+def test_bad_values_are_refused_by_name(given, message):
+    with pytest.raises(ValueError) as err:
+        PARAMS.resolve({"PROFILE": "smoke", **given}, check_folder=False)
+    assert message in str(err.value)
+
+
+def test_k_limit_follows_the_smallest_net_and_the_profile():
+    assert PARAMS.resolve({"PROFILE": "smoke", "MODELS": ["mbv2_x0.5"], "K": 7})["K"] == 7    # 10 block pairs
+    with pytest.raises(ValueError, match="K=11 is not allowed; choose 0 .. 10"):
+        PARAMS.resolve({"PROFILE": "smoke", "MODELS": ["mbv2_x0.5"], "K": 11})
+    # torchvision's ResNet-18 has 10 units (7 block pairs), so K=7 is allowed in the paper profile
+    assert PARAMS.resolve({"PROFILE": "paper", "DATA_DIR": "/data", "K": 7}, check_folder=False)["K"] == 7
+
+
+def test_records_are_declared_once_and_match_the_keys_a_run_writes():
+    from nbsupport.params import declared_pattern
+
+    keys = ["modcap.fp_acc.mbv2_x0.5", "modcap.recon_seconds_per_1k_iters", "modcap.unit_loss.mbv2_x0.5.brecq",
+            "modcap.selected_units.resnet", "modcap.acc.mbv2_x0.5.mrecg_loss.w2a4.mean",
+            "modcap.acc.resnet.rtn.w8a8.std"]
+    for key in keys:
+        assert declared_pattern(key, RECORDS) is not None, key
+    assert declared_pattern("modcap.accuracy.resnet", RECORDS) is None
+    assert len({r.pattern for r in RECORDS}) == len(RECORDS)
+
+
+# ---- claims, decided both ways, on hand-made studies (no torch needed) ---------------------------
+class _Recon:
+    def __init__(self, losses):
+        self.unit_losses = losses
+        self.groups = [(i,) for i in range(len(losses))]
+
+
+class _Run:
+    def __init__(self, method, seed, accuracy, losses=(0.0, 1.0, 2.0, 3.0, 2.0, 4.0, 3.0, 5.0, 1.0)):
+        self.method, self.seed, self.accuracy = method, seed, accuracy
+        self.logit_error, self.seconds = 0.1, 1.0
+        self.recon = _Recon(list(losses))
+        self.groups = self.recon.groups
+
+
+def _study(gains_small, gains_resnet, random_gap):
+    pytest.importorskip("pandas")
+    torch = pytest.importorskip("torch")  # noqa: F841 (the experiment module imports torch)
+    from nbsupport.walkthroughs.modcap_ptq.experiment import Plan, PTQResult, Study
+
+    plan = Plan(models=["resnet", "mbv2_x0.5"], main_model="mbv2_x0.5",
+                methods=["rtn", "brecq", "mrecg_loss", "random_k"], seeds=[0, 1], w_bits=2, a_bits=4, iters=10,
+                n_calib=8, k=3, k_sweep=[], stride_penalty=1.0)
+    results = []
+    for seed in plan.seeds:
+        for model, gain in (("mbv2_x0.5", gains_small[seed]), ("resnet", gains_resnet[seed])):
+            results.append(PTQResult(model, 0, _Run("brecq", seed, 50.0)))
+            results.append(PTQResult(model, 3, _Run("mrecg_loss", seed, 50.0 + gain)))
+        results.append(PTQResult("mbv2_x0.5", 3, _Run("random_k", seed, 50.0 + gains_small[seed] - random_gap)))
+    return Study(plan, results, 1.0)
+
+
+def test_claims_hold_when_the_run_shows_them():
+    from nbsupport.walkthroughs.modcap_ptq.report import evaluate_claims
+
+    claims = {c.key: c for c in evaluate_claims(_study([3.0, 2.0], [0.5, 0.0], random_gap=1.0))}
+    assert set(claims) == {"oscillation_small_mbv2", "mrecg_beats_brecq", "gain_larger_on_small_net",
+                           "selection_beats_random"}
+    assert all(c.holds for c in claims.values()), claims
+    assert "[3.0, 2.0]" in claims["mrecg_beats_brecq"].evidence
+
+
+def test_claims_fail_when_the_run_does_not_show_them():
+    from nbsupport.walkthroughs.modcap_ptq.report import evaluate_claims
+
+    claims = {c.key: c for c in evaluate_claims(_study([3.0, -1.0], [4.0, 4.0], random_gap=-0.5))}
+    assert not claims["mrecg_beats_brecq"].holds          # one seed loses
+    assert not claims["gain_larger_on_small_net"].holds   # the ResNet gains more
+    assert not claims["selection_beats_random"].holds     # random merges do better
+    assert claims["oscillation_small_mbv2"].holds         # the hand-made losses fall three times
+
+
+def test_paired_differences_and_summary_use_the_same_seed():
+    study = _study([3.0, 2.0], [0.5, 0.0], random_gap=1.0)
+    assert study.paired_differences("mbv2_x0.5", "mrecg_loss", "brecq").tolist() == [3.0, 2.0]
+    summary = study.summary()
+    assert float(summary.loc[("mbv2_x0.5", "mrecg_loss"), "mean"]) == pytest.approx(52.5)
+    from nbsupport.walkthroughs.modcap_ptq.report import accuracy_records, paper_vs_ours
+
+    records = accuracy_records(study)
+    assert records["modcap.acc.mbv2_x0.5.mrecg_loss.w2a4.mean"] == 52.5
+    assert records["modcap.acc.resnet.brecq.w2a4.std"] == 0.0
+    table = paper_vs_ours(study)
+    assert np.isclose(table.loc[("mbv2_x0.5 / MBV2x0.5", "gain MRECG - BRECQ")].iloc[0], 6.61)

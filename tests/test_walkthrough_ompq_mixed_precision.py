@@ -1,0 +1,173 @@
+"""The OMPQ walkthrough (notebook 03): its declarations, the experiment of one seed (invariants of its
+results), the records it produces and the claims it decides."""
+
+
+import numpy as np
+import pytest
+
+from nbsupport.params import declared_pattern
+from nbsupport.walkthroughs.ompq_mixed_precision import params as declared
+from nbsupport.walkthroughs.ompq_mixed_precision.params import PARAMS, RECORDS, budget_key
+
+
+def test_budgets_are_written_with_one_decimal():
+    assert [budget_key(b) for b in (2.5, 3.0, 3.5, 4)] == ["2.5", "3.0", "3.5", "4.0"]
+    assert budget_key(2.75) == "2.75"
+
+
+@pytest.mark.parametrize("name, value", [
+    ("BUDGETS", [1.5, 3.0]),          # below the smallest bit-width
+    ("BUDGETS", []),                  # no budget
+    ("BUDGETS", "3.0"),               # wrong type
+    ("BETA", -1.0),                   # negative
+    ("N_SEEDS", 0),
+    ("EPOCHS", 2.5),                  # not an integer
+    ("N_ORM", 5000),                  # more images than the training split
+    ("N_CALIB", 0),
+    ("RECON_ITERS", -1),
+    ("STABILITY_SIZES", [32]),        # one size: nothing to compare
+    ("STABILITY_SIZES", [1, 32]),
+    ("FULLSIZE_RESOLUTION", 16),
+    ("WORKERS", True),                # a bool is not an integer
+])
+def test_impossible_settings_are_refused_by_name(name, value):
+    with pytest.raises(ValueError, match=f"^{name}=") as err:
+        PARAMS.resolve({"PROFILE": "smoke", name: value})
+    assert "is not allowed" in str(err.value)
+
+
+def test_profiles_resolve_and_unknown_parameters_are_refused():
+    for profile in ("smoke", "default", "paper"):
+        PARAMS.resolve({"PROFILE": profile})
+    with pytest.raises(ValueError, match="N_BATCH is not a parameter"):
+        PARAMS.resolve({"N_BATCH": 3})
+
+
+# ---- the experiment of one seed ---------------------------------------------------------------------
+torch = pytest.importorskip("torch")
+
+from nbsupport.data import digits_split  # noqa: E402
+from nbsupport.models import build  # noqa: E402
+from nbsupport.walkthroughs.ompq_mixed_precision import experiment, report  # noqa: E402
+
+
+def test_lists_repeated_in_params_agree_with_the_code():
+    from nbsupport.quant.mixed import MixedPrecision, first_layer_apart_groups
+
+    assert len(digits_split(0).x_train) == declared.DIGITS_TRAIN_IMAGES
+    assert experiment.BIT_RANGE == (PARAMS["BUDGETS"].low, PARAMS["BUDGETS"].high)
+    assert set(report.METHOD_LABELS) == set(declared.METHODS)
+    assert set(report.PROXY_LABELS) == set(declared.PROXIES)
+    mp = MixedPrecision(build(experiment.ARCH).eval(), declared.BIT_CHOICES, groups=first_layer_apart_groups)
+    assert mp.bit_choices == list(declared.BIT_CHOICES)
+
+
+@pytest.fixture(scope="module")
+def result():
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    net = build(experiment.ARCH).eval()      # untrained: the invariants below do not need accuracy
+    plan = experiment.Plan(budgets=(2.5, 3.0), beta=10.0, n_orm=16, n_random=8, n_probes=2, n_hessian=32,
+                           stability_sizes=(16, 32), recon_iters=1, n_calib=32, timing_repeats=1)
+    return experiment.run_seed(net, digits_split(0), seed=3, plan=plan), plan
+
+
+def test_allocations_respect_their_budgets_and_percentiles_are_consistent(result):
+    r, plan = result
+    params = r.params
+    for random in r.comparison.random:
+        assert random.n == plan.n_random and random.acc_p10 <= random.acc_p90
+    for row in r.comparison.methods:
+        bits = np.array(row.bits)
+        assert set(bits) <= set(declared.BIT_CHOICES)
+        assert params @ bits <= row.budget * params.sum() + 1e-9, row
+        assert 0 <= row.percentile <= 100
+        if row.method == "best_sampled":
+            assert row.percentile == 100
+    assert all(s.fractional_layers <= 1 for s in r.beta_sweep)      # the LP optimum is a vertex
+
+
+def test_the_size_only_allocation_is_ompq_at_beta_zero_and_the_raw_path_is_shown(result):
+    r, plan = result
+    sweep = {(s.budget, s.beta): s.bits for s in r.beta_sweep}
+    for row in r.comparison.methods:
+        if row.method == "size_only":
+            assert row.bits == sweep[row.budget, 0.0]
+        if row.method == "ompq":
+            assert row.bits == sweep[row.budget, plan.beta]
+    assert all(o.max_raw_coefficient < 1e-10 for o in r.official)   # why the official path misbehaves
+
+
+def test_samples_proxies_per_layer_and_final_ptq_line_up(result):
+    r, plan = result
+    s = r.comparison.samples
+    n = len(plan.budgets) * plan.n_random
+    assert len(s.acc) == len(s.ce) == len(s.avg_bits) == n
+    assert all(len(v) == n for v in s.proxies.values())
+    assert set(s.proxies) == set(declared.PROXIES)            # beta = 10 is one of the named proxies
+    assert np.allclose(s.proxies["size"], s.avg_bits)
+    assert len(r.per_layer) == len(r.params) == 8
+    assert all(row.delta_ce_2 == pytest.approx(row.ce[2] - r.fp_ce) for row in r.per_layer)
+    methods = {(p.budget, p.method) for p in r.final_ptq}
+    assert (3.0, "uniform") in methods and (2.5, "ompq") in methods
+    assert r.timing.ompq_images == plan.n_orm and r.timing.sampled_evaluations == n
+
+
+def _fullsize(resolution=224):
+    return [experiment.FullsizeTiming(model=m, layers=18, resolution=resolution, batch=32, threads=2, features_s=1.0,
+                                      orm_s=0.1, lp_s=0.01, total_s=5.0, avg_bits=3.0, size_mib=1.0)
+            for m in declared.FULLSIZE_NETS]
+
+
+def test_records_are_declared_and_budgets_written_as_issued(result):
+    r, plan = result
+    corr = report.correlation_table([r], plan.band)
+    per_layer = report.per_layer_table([r])
+    values = {}
+    for part in (report.fp_records([r]), report.orm_records([r], plan), report.sweep_records(r),
+                 report.allocation_records([r]), report.proxy_records(corr), report.layer_records(per_layer),
+                 report.official_records([r]), report.timing_records([r], _fullsize()), report.brecq_records([r])):
+        values.update(part)
+    undeclared = [k for k in values if declared_pattern(k, RECORDS) is None]
+    assert not undeclared
+    for key in ("ompq.acc.ompq.3.0", "ompq.percentile.ompq.2.5", "ompq.same_as_size_only.3.0",
+                "ompq.spearman_band.ompq_beta10", "ompq.search_seconds.ompq", "ompq.search_seconds.hawq",
+                "ompq.search_seconds.sampled", "ompq.search_seconds.resnet18_224",
+                "ompq.search_seconds.mobilenet_v2_224", "ompq.brecq_acc.uniform.3.0",
+                "ompq.official.official_slsqp.avg_bits.2.5", "ompq.bits.beta10.3.0", "ompq.gamma_stability.n16"):
+        assert key in values, key
+    assert isinstance(values["ompq.same_as_size_only.2.5"], bool)
+    produced = {spec.pattern for k in values for spec in [declared_pattern(k, RECORDS)]}
+    assert {spec.pattern for spec in RECORDS} == produced
+
+
+def test_same_as_size_only_is_per_budget_and_needs_every_seed(result):
+    import dataclasses
+
+    r, _ = result
+    other = dataclasses.replace(r, seed=r.seed + 1, comparison=dataclasses.replace(r.comparison, methods=[
+        dataclasses.replace(m, bits=[4] * len(m.bits)) if (m.method, m.budget) == ("ompq", 2.5) else m
+        for m in r.comparison.methods]))
+    one, both = report.same_as_size_only([r]), report.same_as_size_only([r, other])
+    assert set(one) == {2.5, 3.0}
+    assert both[2.5] is False and both[3.0] == one[3.0]
+    assert report.size_only_matches([r, other])[1] == 4
+
+
+def test_claims_are_booleans_decided_from_the_run(result):
+    r, plan = result
+    claims = report.evaluate_claims([r], _fullsize(), plan)
+    keys = [c.key for c in claims]
+    assert len(set(keys)) == len(keys) and "ompq.orm_beyond_size" in keys and "ompq.fullsize_seconds" in keys
+    assert all(isinstance(c.holds, bool) for c in claims)
+    assert "ompq.fullsize_seconds" not in [c.key for c in report.evaluate_claims([r], _fullsize(32), plan)]
+
+
+def test_tables_and_paper_numbers_carry_their_sources(result):
+    r, _ = result
+    table = report.main_table([r])
+    assert "acc std" not in table                               # one seed: no all-NaN column
+    paper = report.paper_vs_ours([r], _fullsize())
+    quoted = paper[paper["paper reports"] != "—"]
+    assert (quoted["source"] != "").all()
+    assert report.labelled(report.correlation_table([r], 0.1)).index[0].startswith("OMPQ objective")

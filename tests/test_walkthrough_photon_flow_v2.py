@@ -1,0 +1,150 @@
+"""The photon-flow walkthrough (notebook 05): torch-free declarations that agree with the physics,
+bad values refused by name before any work, the experiments' records all declared, and every claim
+decided both ways."""
+
+import ast
+import json
+
+import numpy as np
+import pytest
+
+import nbsupport
+from conftest import ROOT
+from nbsupport.params import declared_pattern
+from nbsupport.physics import glasma, photons
+from nbsupport.physics.observables import EventAverages
+from nbsupport.walkthroughs import photon_flow_v2 as walkthrough
+
+PARAMS = walkthrough.PARAMS
+
+
+def test_choice_lists_agree_with_the_physics_and_every_choice_builds_a_model():
+    assert tuple(PARAMS["FIELD"].choices) == glasma.FIELDS
+    assert tuple(PARAMS["DISTRIBUTION"].choices) == glasma.DISTRIBUTIONS
+    assert tuple(PARAMS["FIELD_DEPENDENCE"].choices) == photons.FIELD_DEPENDENCES
+    for field in glasma.FIELDS:
+        for dependence in photons.FIELD_DEPENDENCES:
+            glasma.Model(field=field, field_dependence=dependence)
+    with pytest.raises(ValueError, match="FIELD_DEPENDENCE"):
+        photons.field_factor(1.0, 1.0, "cubic")
+
+
+def test_parameters_cell_holds_the_declared_defaults():
+    nb = json.loads((ROOT / "notebooks" / "05_photon_flow_v2.ipynb").read_text())
+    cell = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
+    tree = ast.parse("".join(cell["source"]))
+    values = {node.targets[0].id: ast.literal_eval(node.value) for node in tree.body}
+    assert list(values) == PARAMS.names
+    assert values == PARAMS.cell_defaults()
+
+
+def _namespace(**values):
+    return {**PARAMS.cell_defaults(), **values}
+
+
+def test_every_profile_resolves_to_a_model():
+    from nbsupport.walkthroughs.photon_flow_v2 import experiment
+
+    for profile in ("smoke", "default", "paper"):
+        cfg = nbsupport.setup(walkthrough, _namespace(PROFILE=profile), verbose=False)
+        model = experiment.model_of(cfg, 1.5)
+        q_t, phi = experiment.grids(cfg)
+        assert model.grid.n == cfg.grid_cells and len(q_t) == cfg.n_qt and len(phi) == cfg.n_phi
+        assert cfg.n_groups <= cfg.n_events and cfg.fit_window == [2.0, 3.0]
+
+
+@pytest.mark.parametrize("given, message", [
+    ({"N_EVENTS": 1}, "N_EVENTS=1 is not allowed"),
+    ({"N_PHI": 4}, "N_PHI=4 is not allowed"),
+    ({"N_QT": 12.0}, "N_QT=12.0 is not allowed"),
+    ({"N_GROUPS": 50}, "N_GROUPS=50 is not allowed with N_EVENTS=24"),
+    ({"SENSITIVITY_EVENTS": 0}, "SENSITIVITY_EVENTS=0 is not allowed"),
+    ({"MEAN_QS": -1.0}, "MEAN_QS=-1.0 is not allowed"),
+    ({"EB0": 0}, "EB0=0 is not allowed"),
+    ({"FIELD": "plasma"}, "FIELD='plasma' is not allowed"),
+    ({"DISTRIBUTION": "bottom-up"}, "DISTRIBUTION='bottom-up' is not allowed"),
+    ({"FIELD_DEPENDENCE": "cubic"}, "FIELD_DEPENDENCE='cubic' is not allowed"),
+    ({"V2_INT": 0.8}, "V2_INT=0.8 is not allowed"),
+    ({"ALPHA_S": 1.0}, "ALPHA_S=1.0 is not allowed"),
+    ({"TAU0": 0.8}, "TAUF=0.6 is not allowed with TAU0=0.8"),
+    ({"FIT_WINDOW": [3.0, 2.0]}, "FIT_WINDOW=[3.0, 2.0] is not allowed"),
+    ({"FIT_WINDOW": [2.0]}, "FIT_WINDOW=[2.0] is not allowed"),
+    ({"FIT_WINDOW": [0.1, 3.0]}, "FIT_WINDOW=[0.1, 3.0] is not allowed"),
+    ({"FIT_WINDOW": "2-3"}, "FIT_WINDOW='2-3' is not allowed"),
+    ({"N_CELLS": 10}, "N_CELLS is not a parameter of 05_photon_flow_v2"),
+])
+def test_bad_values_are_refused_by_name(given, message):
+    with pytest.raises(ValueError) as refused:
+        PARAMS.resolve({"PROFILE": "smoke", **given})
+    assert message in str(refused.value)
+
+
+def test_a_data_folder_without_the_phenix_tables_is_refused_before_any_work(tmp_path):
+    with pytest.raises(ValueError, match="DATA_DIR"):
+        nbsupport.setup(walkthrough, _namespace(PROFILE="smoke", DATA_DIR=str(tmp_path / "absent")), verbose=False)
+    with pytest.raises(ValueError, match=r"DATA_DIR=.* is not allowed; .*phenix_ppg.* is missing"):
+        nbsupport.setup(walkthrough, _namespace(PROFILE="smoke", DATA_DIR=str(tmp_path)), verbose=False)
+
+
+def test_a_tiny_run_records_only_declared_keys_and_passes_its_closure_tests():
+    from nbsupport.walkthroughs.photon_flow_v2 import experiment
+
+    cfg = nbsupport.setup(walkthrough, _namespace(PROFILE="smoke", N_EVENTS=6, N_GROUPS=3, GRID_CELLS=12, N_QT=6),
+                          verbose=False)
+    rng = np.random.default_rng(cfg.seed)
+    geometry = experiment.sample_glauber(cfg.n_events, rng)
+    model = experiment.calibrate(cfg, geometry.events).model
+    q_t, phi = experiment.grids(cfg)
+    main = experiment.run(geometry.events, model, q_t, phi, cfg.n_groups)
+    closure = experiment.closure_tests(geometry.events, model, q_t, phi, cfg.n_groups, cfg.n_events, rng, main,
+                                       experiment.kernel_closure(model.alpha_s))
+    assert main.n_events == 6 and main.events_per_second > 0
+    assert abs(closure.v2_no_anisotropy) < 1e-9 and all(t.passes for t in closure.tests)
+    keys = [f"photon.closure.{t.key}" for t in closure.tests] + ["photon.closure.v2_no_anisotropy"]
+    assert all(declared_pattern(k, walkthrough.RECORDS) is not None for k in keys)
+    assert main.v2_at(2.0) == pytest.approx(np.interp(2.0, q_t, main.averages.v2_ep))
+
+
+def _main_run(v2: float):
+    from nbsupport.walkthroughs.photon_flow_v2.experiment import MainRun
+
+    q_t = np.linspace(0.5, 5.0, 10)
+    y = 1e-6 * np.exp(-3 * q_t)
+    arr = lambda value: np.full(10, value)  # noqa: E731
+    averages = EventAverages(yield_fusion=y / 2, yield_fusion_err=y / 20, yield_splitting=y / 2,
+                             yield_splitting_err=y / 20, yield_total=y, yield_total_err=y / 10, v2_ep=arr(v2),
+                             v2_ep_err=arr(0.01), v2_sp=arr(v2), v2_sp_err=arr(0.01), v3_ep=arr(0.0),
+                             v3_ep_err=arr(0.0))
+    return MainRun(q_t=q_t, phi=np.zeros(8), averages=averages, n_events=10, seconds=1.0)
+
+
+@pytest.mark.parametrize("holds", [True, False])
+def test_every_claim_is_decided_both_ways(holds):
+    from nbsupport.walkthroughs.photon_flow_v2 import experiment
+
+    data = experiment.load_phenix()
+    main = _main_run(0.4 if holds else 0.05)
+    comparison = experiment.compare_with_phenix(main.averages, main.q_t, data, [2.0, 3.0])
+    if not holds:   # the same fit, but chi-squares that the glasma does not improve
+        from dataclasses import replace
+
+        comparison = replace(comparison, chi2_with_glasma=comparison.chi2_baseline + 1,
+                             chi2_v2_with_glasma=comparison.chi2_v2_baseline + 1, c=comparison.c * 1e-3)
+    claims = walkthrough.evaluate_claims(main, comparison, data)
+    assert [c.key for c in claims] == ["photon.spectrum_enhancement", "photon.glasma_v2", "photon.v2_data",
+                                       "photon.spectrum_data"]
+    assert all(c.holds is holds for c in claims)
+
+
+def test_paper_vs_ours_names_the_source_of_each_phenix_number():
+    from nbsupport.walkthroughs.photon_flow_v2 import experiment
+
+    data = experiment.load_phenix()
+    main = _main_run(0.4)
+    comparison = experiment.compare_with_phenix(main.averages, main.q_t, data, [2.0, 3.0])
+    geometry = experiment.GlauberSample(events=[], n_part=np.array([140.0]), n_coll=np.array([290.0]), eps2_2=0.35,
+                                        seconds=0.0)
+    table = walkthrough.paper_vs_ours(main, comparison, data, geometry)
+    assert list(table.columns) == ["quantity", "paper reports", "PHENIX data", "this notebook"]
+    for cell in table["PHENIX data"]:
+        assert cell == "—" or "PPG" in cell
