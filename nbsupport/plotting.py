@@ -60,3 +60,30 @@ def live_widgets() -> bool:
     except ImportError:
         return False
     return True
+
+
+def explorer_panel(controls, draw):
+    """The Explore section's widget: ``controls`` (ipywidgets) above one Output that ``draw()``
+    fills with a fresh figure whenever a control's value changes (and once now). The panel carries
+    the CSS class ``nbsupport-explorer``, by which the browser tests find it. None without
+    ipywidgets (the notebook then draws one static figure)."""
+    try:
+        import ipywidgets as widgets
+    except ImportError:
+        return None
+    import matplotlib.pyplot as plt
+
+    out = widgets.Output()
+
+    def redraw(change=None):
+        with out:
+            out.clear_output(wait=True)
+            draw()
+            plt.show()
+
+    for control in controls:
+        control.observe(redraw, names="value")
+    redraw()
+    panel = widgets.VBox([*controls, out])
+    panel.add_class("nbsupport-explorer")
+    return panel

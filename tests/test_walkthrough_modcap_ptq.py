@@ -98,16 +98,17 @@ def test_records_are_declared_once_and_match_the_keys_a_run_writes():
 
 # ---- claims, decided both ways, on hand-made studies (no torch needed) ---------------------------
 class _Recon:
-    def __init__(self, losses):
+    def __init__(self, losses, groups=None):
         self.unit_losses = losses
-        self.groups = [(i,) for i in range(len(losses))]
+        self.relative_losses = [v / (1.0 + i) for i, v in enumerate(losses)]
+        self.groups = groups or [(i,) for i in range(len(losses))]
 
 
 class _Run:
-    def __init__(self, method, seed, accuracy, losses=(0.0, 1.0, 2.0, 3.0, 2.0, 4.0, 3.0, 5.0, 1.0)):
+    def __init__(self, method, seed, accuracy, losses=(0.0, 1.0, 2.0, 3.0, 2.0, 4.0, 3.0, 5.0, 1.0), groups=None):
         self.method, self.seed, self.accuracy = method, seed, accuracy
         self.logit_error, self.seconds = 0.1, 1.0
-        self.recon = _Recon(list(losses))
+        self.recon = _Recon(list(losses), groups)
         self.groups = self.recon.groups
 
 
@@ -160,3 +161,141 @@ def test_paired_differences_and_summary_use_the_same_seed():
     assert records["modcap.acc.resnet.brecq.w2a4.std"] == 0.0
     table = paper_vs_ours(study)
     assert np.isclose(table.loc[("mbv2_x0.5 / MBV2x0.5", "gain MRECG - BRECQ")].iloc[0], 6.61)
+
+
+# ---- the explorer (hand-made studies: no PTQ run) ------------------------------------------------
+LOSSES = {"mbv2_x0.5": [0.5, 1.0, 2.0, 3.0, 2.0, 4.0, 3.0, 5.0, 1.0, 2.5, 3.5, 2.0, 6.0],
+          "resnet": [0.5, 2.0, 1.0, 3.0, 2.5, 4.0, 3.0, 5.0]}
+
+
+def _merge(n, runs):
+    groups, i = [], 0
+    while i < n:
+        run = next((r for r in runs if r[0] == i), None)
+        groups.append(tuple(run) if run else (i,))
+        i += len(run) if run else 1
+    return groups
+
+
+def _explorer_study(w_bits=2, a_bits=4):
+    pytest.importorskip("pandas")
+    pytest.importorskip("torch")  # the experiment module imports torch
+    from nbsupport.walkthroughs.modcap_ptq.experiment import Plan, PTQResult, Study
+
+    plan = Plan(models=["resnet", "mbv2_x0.5"], main_model="mbv2_x0.5",
+                methods=["rtn", "brecq", "mrecg_loss", "random_k"], seeds=[0, 1], w_bits=w_bits, a_bits=a_bits,
+                iters=10, n_calib=8, k=2, k_sweep=[4], stride_penalty=1.0)
+    results = []
+    for seed in plan.seeds:
+        for model in plan.models:
+            losses = LOSSES[model]
+            n = len(losses)
+            results.append(PTQResult(model, 0, _Run("rtn", seed, 10.0 + seed, [3 * v for v in losses])))
+            results.append(PTQResult(model, 0, _Run("brecq", seed, 50.0 + seed, losses)))
+            results.append(PTQResult(model, 2, _Run("mrecg_loss", seed, 53.0 + seed, losses,
+                                                    _merge(n, [(3, 4), (5, 6)]))))
+            if model == "mbv2_x0.5":
+                results.append(PTQResult(model, 2, _Run("random_k", seed, 51.0 - seed, losses,
+                                                        _merge(n, [(1, 2), (8, 9)]))))
+    # the k sweep (first seed) is not one of the explorer's runs
+    results.append(PTQResult("mbv2_x0.5", 4, _Run("mrecg_loss", 0, 99.0, LOSSES["mbv2_x0.5"])))
+    return Study(plan, results, 1.0)
+
+
+def test_explorer_state_holds_every_method_and_seed_at_k():
+    from nbsupport.walkthroughs.modcap_ptq.report import explorer_state
+
+    state = explorer_state(_explorer_study(), fp_accuracy={"resnet": 97.0, "mbv2_x0.5": 95.5})
+    assert state.bits == ["W2A4"] and state.main_model == "mbv2_x0.5"
+    assert state.methods[("W2A4", "mbv2_x0.5")] == ["rtn", "brecq", "mrecg_loss", "random_k"]
+    assert state.methods[("W2A4", "resnet")] == ["rtn", "brecq", "mrecg_loss"]
+    runs = state.runs[("W2A4", "mbv2_x0.5", "mrecg_loss")]
+    assert [r.seed for r in runs] == [0, 1] and [r.accuracy for r in runs] == [53.0, 54.0]   # k sweep left out
+    assert runs[0].merged == ((3, 4), (5, 6))
+    assert state.run("W2A4", "mbv2_x0.5", "brecq").merged == ()
+    assert state.run("W2A4", "resnet", "brecq").relative_losses[1] == pytest.approx(1.0)
+    assert state.default_method("W2A4", "resnet") == "mrecg_loss"
+    with pytest.raises(ValueError, match="two studies at W2A4"):
+        explorer_state([_explorer_study(), _explorer_study()])
+
+
+def test_explorer_figure_draws_every_choice_and_both_ends():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from nbsupport.walkthroughs.modcap_ptq.report import explorer_figure, explorer_state
+
+    state = explorer_state([_explorer_study(), _explorer_study(4, 4)], fp_accuracy={"mbv2_x0.5": 95.5})
+    assert state.bits == ["W2A4", "W4A4"]
+    settings = [{"net": net, "method": method} for net in ("mbv2_x0.5", "resnet")
+                for method in state.methods[("W2A4", net)]]
+    settings += [{"bits": "W4A4"}, {"seed": 0, "log_scale": True}, {"seed": 1, "log_scale": False},
+                 {"net": "resnet", "method": "rtn", "seed": 1, "log_scale": True}]
+    try:
+        for controls in settings:
+            fig = explorer_figure(state, **controls)
+            title = fig._suptitle.get_text()
+            for value in controls.values():
+                if isinstance(value, str):
+                    assert value in title, (controls, title)
+            assert len(fig.axes) == 4
+            plt.close(fig)
+        with pytest.raises(ValueError, match="did not run on resnet"):
+            explorer_figure(state, net="resnet", method="random_k")
+    finally:
+        plt.close("all")
+
+
+def _controls(widget):
+    """The explorer's widgets in display order."""
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _controls(child)
+
+
+def test_explorer_first_control_redraws_and_the_others_follow():
+    widgets = pytest.importorskip("ipywidgets")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from nbsupport.walkthroughs.modcap_ptq.report import explorer, explorer_state
+
+    state = explorer_state(_explorer_study(), fp_accuracy={"resnet": 97.0, "mbv2_x0.5": 95.5})
+    try:
+        box = explorer(state)
+        assert isinstance(box, widgets.VBox) and "nbsupport-explorer" in box._dom_classes
+        movable = [w for w in _controls(box)
+                   if isinstance(w, (widgets.Dropdown, widgets.IntSlider, widgets.FloatSlider, widgets.Checkbox))]
+        method, net, bits, seed, log = movable
+        assert method.description == "method" and len(method.options) >= 2
+        assert bits.options == ("W2A4",) and bits.disabled
+        out = box.children[-1]
+        before = out.outputs[0]["data"]["image/png"]
+        method.value = "random_k"
+        after = out.outputs[0]["data"]["image/png"]
+        assert after != before
+        net.value = "resnet"                                   # random_k did not run there
+        assert method.options == ("rtn", "brecq", "mrecg_loss") and method.value == "mrecg_loss"
+        method.value = "rtn"
+        net.value = "mbv2_x0.5"                                 # rtn ran on both: kept
+        assert method.value == "rtn" and seed.options == (0, 1)
+        shown = out.outputs[0]["data"]["image/png"]
+        log.value = True
+        assert out.outputs[0]["data"]["image/png"] != shown
+        assert len(out.outputs) == 1
+    finally:
+        plt.close("all")
+
+
+def test_explorer_is_none_without_ipywidgets(monkeypatch):
+    import sys
+
+    from nbsupport.walkthroughs.modcap_ptq.report import explorer, explorer_state
+
+    state = explorer_state(_explorer_study())
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)
+    assert explorer(state) is None

@@ -167,3 +167,92 @@ def test_block_and_swap_studies_run_on_a_small_input():
     assert report.block_table(blocks).notna().all().all()
     swaps = ex.swap_study(torch.randn(1, 3, 64, 64), ["ncb", "pool2d"], threads=1, warmup=0, rounds=1)
     assert [s.key for s in swaps] == ["ncb", "pool2d"] and swaps[0].vs_first == 1.0
+
+
+# ----------------------------------------------------------------------------- the explorer
+
+def _explorer_state(*, merge_backends=("eager",), models=("nextvit_s", "nextvit_b", "resnet101")):
+    """A hand-built state: the study on eager, Next-ViT-S merged and unmerged on ``merge_backends``."""
+    from nbsupport.walkthroughs.nextvit_latency.report import ExplorerModel, ExplorerState
+
+    rows = tuple(ExplorerModel(name, "Next-ViT" if name.startswith("nextvit") else "ResNet", 5.0 + i, 100.0 + 10 * i)
+                 for i, name in enumerate(models))
+    merge_ms = {}
+    for j, backend in enumerate(merge_backends):
+        merge_ms[(backend, "unmerged")] = 98.0 - 20 * j
+        merge_ms[(backend, "merged")] = 95.0 - 20 * j
+    return ExplorerState("eager", 1, 224, rows, merge_ms)
+
+
+def test_explorer_state_is_built_from_the_studies():
+    from nbsupport.walkthroughs.nextvit_latency.report import explorer_state
+
+    _, merge, study, *_ = _inputs()
+    state = explorer_state(study, merge)
+    assert state.backend == "eager" and state.backends == ("eager",)
+    assert [(m.model, m.gmacs, m.ms) for m in state.models] == [(r.model, r.gmacs, r.ms) for r in study.rows]
+    assert state.merge_ms == merge.ms
+
+
+def test_explorer_points_follow_the_controls():
+    from nbsupport.walkthroughs.nextvit_latency.report import explorer_points
+
+    state = _explorer_state(merge_backends=("eager", "onnxruntime"))
+    assert state.backends == ("eager", "onnxruntime")
+    points, notes = explorer_points(state)
+    assert [p["name"] for p in points] == ["nextvit_s (unmerged)", "nextvit_b", "resnet101"] and not notes
+    assert points[0]["ms"] == 98.0 and points[0]["source"] == "section 4"     # the merge study's pair
+    assert points[2]["ms_per_gmac"] == pytest.approx(120.0 / 7.0)
+    merged, notes = explorer_points(state, merge_bn=True)
+    assert merged[0]["name"] == "nextvit_s (merged)" and merged[0]["ms"] == 95.0
+    assert notes == ["merge_bn applies to Next-ViT-S only"]
+    other, notes = explorer_points(state, backend="onnxruntime", merge_bn=True, models=["nextvit_s", "resnet101"])
+    assert [(p["name"], p["ms"]) for p in other] == [("nextvit_s (merged)", 75.0)]
+    assert notes == ["1 model timed on eager only"]
+    # without a merge-BN timing on the study's backend, Next-ViT-S unmerged comes from the study
+    bare = _explorer_state(merge_backends=("onnxruntime",))
+    points, _ = explorer_points(bare, models=["nextvit_s"])
+    assert points[0]["ms"] == 100.0 and points[0]["source"] == "section 6"
+    points, notes = explorer_points(bare, merge_bn=True, models=["nextvit_s"])
+    assert points == [] and notes == ["Next-ViT-S merged was not timed on eager"]
+
+
+@pytest.mark.parametrize("backend", ["eager", "torchscript", "onnxruntime"])
+@pytest.mark.parametrize("merge_bn", [False, True])
+@pytest.mark.parametrize("models", [None, ["nextvit_s"], ["resnet101"], []])
+def test_explorer_figure_draws_every_setting(backend, merge_bn, models):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from nbsupport.walkthroughs.nextvit_latency.report import explorer_figure
+
+    state = _explorer_state(merge_backends=("eager", "torchscript", "onnxruntime"))
+    fig = explorer_figure(state, backend=backend, merge_bn=merge_bn, models=models)
+    assert f"{backend}, merge_bn {'on' if merge_bn else 'off'}" in fig._suptitle.get_text()
+    assert len(fig.axes) == 2 and all(ax.get_xlabel() for ax in fig.axes)
+    plt.close("all")
+
+
+def test_explorer_checkbox_redraws_the_figure(monkeypatch):
+    pytest.importorskip("ipywidgets")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from nbsupport.walkthroughs.nextvit_latency import report
+
+    state = _explorer_state(models=("nextvit_s",))                 # the smoke profile: one model, one backend
+    drawn = []
+    real = report.explorer_figure
+    monkeypatch.setattr(report, "explorer_figure",
+                        lambda s, **k: drawn.append((k["backend"], k["merge_bn"], tuple(k["models"]))) or real(s, **k))
+    box = report.explorer(state)
+    assert "nbsupport-explorer" in box._dom_classes
+    first = next(c for c in box.children if type(c).__name__ in ("Dropdown", "IntSlider", "FloatSlider", "Checkbox"))
+    assert type(first).__name__ == "Checkbox" and type(box.children[-1]).__name__ == "Output"
+    first.value = not first.value                                  # a checkbox has two values in every profile
+    assert drawn == [("eager", False, ("nextvit_s",)), ("eager", True, ("nextvit_s",))]
+    plt.close("all")

@@ -171,3 +171,70 @@ def test_tables_and_paper_numbers_carry_their_sources(result):
     quoted = paper[paper["paper reports"] != "—"]
     assert (quoted["source"] != "").all()
     assert report.labelled(report.correlation_table([r], 0.1)).index[0].startswith("OMPQ objective")
+
+
+# ---- the explorer -------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def state(result):
+    r, plan = result
+    torch.manual_seed(0)
+    net = build(experiment.ARCH).eval()      # the fixture's net: same seed, same weights
+    return experiment.explorer_state(r, net, digits_split(0), beta=plan.beta)
+
+
+def test_explorer_state_names_the_groups_and_solves_within_the_budget(state):
+    assert state.labels == ["stem", "b1.conv1", "b1.conv2", "b2.conv1", "b2.conv2+ds", "b3.conv1", "b3.conv2+ds",
+                            "fc"]
+    assert 0.0 in state.betas and 10.0 in state.betas and len(state.betas) >= 2
+    low, high = experiment.BIT_RANGE
+    for budget in (low, 2.73, 3.0, high):
+        alloc = state.allocations(budget, 10.0)
+        for method in ("ompq", "size_only", "hawq"):
+            assert state.avg_bits(alloc[method]) <= budget + 1e-9
+        assert np.sum((alloc["lp"] > low + 1e-6) & (alloc["lp"] < high - 1e-6)) <= 1     # a vertex
+        assert ("uniform" in alloc) == (budget in (2.0, 3.0, 4.0))
+    assert np.all(state.allocations(low, 10.0)["hawq"] == low) and np.all(state.allocations(high, 10.0)["ompq"] == high)
+    assert np.array_equal(state.allocations(2.5, 0.0)["ompq"], state.allocations(2.5, 0.0)["size_only"])
+    bits = state.allocations(2.5, 10.0)["ompq"]
+    assert state.score(bits) == state.mp.evaluate([int(b) for b in bits], state.x_test, state.y_test)
+
+
+def test_explorer_figure_at_each_end_of_the_budget_and_every_beta(state):
+    import matplotlib.pyplot as plt
+
+    low, high = experiment.BIT_RANGE
+    for budget in (float(low), float(high)):
+        for beta in state.betas:
+            fig = report.explorer_figure(state, budget, beta)
+            assert len(fig.axes) == 2 and f"{budget:.2f} average bits" in fig._suptitle.get_text()
+            assert f"beta = {beta:g}" in fig._suptitle.get_text()
+            plt.close("all")
+
+
+def test_explorer_redraws_when_its_first_control_moves(state, monkeypatch):
+    widgets = pytest.importorskip("ipywidgets")
+    import matplotlib.pyplot as plt
+
+    calls = []
+    monkeypatch.setattr(report, "explorer_figure", lambda s, budget, beta: calls.append((budget, beta)))
+    box = report.explorer(state, budget=3.0, beta=10.0)
+    assert isinstance(box, widgets.VBox) and "nbsupport-explorer" in box._dom_classes
+    movable = (widgets.Dropdown, widgets.IntSlider, widgets.FloatSlider, widgets.Checkbox)
+    first = next(c for c in box.children if isinstance(c, movable))
+    assert isinstance(first, widgets.FloatSlider) and first.continuous_update is False
+    assert (first.min, first.max) == tuple(float(b) for b in experiment.BIT_RANGE)
+    assert calls == [(3.0, 10.0)]
+    first.value = first.max
+    assert calls[-1] == (4.0, 10.0)
+    beta = next(c for c in box.children if isinstance(c, widgets.Dropdown))
+    assert len(beta.options) >= 2
+    beta.value = 0.0
+    assert calls[-1] == (4.0, 0.0) and len(calls) == 3
+    plt.close("all")
+
+
+def test_explorer_is_none_without_ipywidgets(state, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)
+    assert report.explorer(state) is None

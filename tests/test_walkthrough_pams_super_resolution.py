@@ -126,3 +126,128 @@ def test_every_paper_number_beside_ours_names_its_source():
     table = walkthrough.paper_vs_ours(teacher, arms, Compression({8: 1.83}, {8: 2.398}), 2, ["chelsea"])
     assert table["source"].str.len().min() > 0
     assert "2.42x" in set(table.iloc[:, 1]) and "n/a (see the paper's table)" in set(table.iloc[:, 1])
+
+
+# --------------------------------------------------------------------------- the explorer
+
+def _tiny_run(bits=(8, 4, 2), steps=2):
+    """A smoke-sized run without training: a random tiny teacher, two random test images, and every
+    arm's student at every bit-width (the teacher's weights, clips at their initial value) with a
+    made-up clip trajectory of the length fine-tuning records."""
+    import torch
+
+    from nbsupport.models.edsr import EDSR, EDSRConfig, student_from
+    from nbsupport.sr.train import ACT_MODE, Recipe, Score
+    from nbsupport.walkthroughs.pams_super_resolution.experiment import ArmResult, ArmsRun, SRData, Teacher
+
+    torch.manual_seed(0)
+    recipe = Recipe(n_resblocks=1, n_feats=8, scale=2, steps=steps, calib_batches=1, batch=2, lr_patch=8)
+    model = EDSR(EDSRConfig(n_resblocks=1, n_feats=8, scale=2)).eval()
+    test = {"small": (torch.rand(3, 12, 12) * 255, torch.rand(3, 24, 24) * 255),
+            "large": (torch.rand(3, 20, 16) * 255, torch.rand(3, 40, 32) * 255)}
+    data = SRData(train_pairs=[], test_sets={"bundled": test})
+    teacher = Teacher(model=model, from_cache=True, seconds=0.0, fp=Score(30.0, 0.9, {"small": 29.0, "large": 31.0}),
+                      bicubic=Score(28.0, 0.8, {"small": 27.0, "large": 29.0}), floor=Score(27.0, 0.7),
+                      fp_sets={}, bicubic_sets={})
+    results = []
+    for b in bits:
+        for arm in walkthrough.PARAMS["ARMS"].choices:
+            student = student_from(model, b, ACT_MODE[arm]).eval()
+            start = {n: 10.0 + i for i, n in enumerate(k.rsplit(".", 1)[0] for k in student.state_dict()
+                                                      if k.endswith("alpha"))}
+            alphas = [start] if arm == "ptq_minmax" else [{n: v + t for n, v in start.items()} for t in range(3)]
+            results.append(ArmResult(arm=arm, bits=b, psnr=25.0 + b, ssim=0.8, per_image_psnr={"large": 24.0 + b},
+                                     seconds=0.0, alphas=alphas, state=student.state_dict()))
+    return recipe, data, teacher, ArmsRun(results=results, seconds=0.0, workers=1, shown_bits=4)
+
+
+@pytest.fixture(scope="module")
+def explorer_state():
+    from nbsupport.walkthroughs.pams_super_resolution import experiment
+
+    return experiment.explorer_state(*_tiny_run())
+
+
+def test_a_crop_computed_on_a_window_equals_the_whole_image_output():
+    import torch
+
+    from nbsupport.models.edsr import EDSR, EDSRConfig, student_from
+    from nbsupport.sr.train import Recipe, bicubic_model
+    from nbsupport.walkthroughs.pams_super_resolution.experiment import receptive_margin, sr_crop
+
+    torch.manual_seed(1)
+    for scale in (2, 3, 4):
+        recipe = Recipe(n_resblocks=2, n_feats=8, scale=scale)
+        teacher = EDSR(EDSRConfig(n_resblocks=2, n_feats=8, scale=scale)).eval()
+        student = student_from(teacher, 4, "pams").eval()
+        lr = torch.rand(3, 40, 44) * 255
+        for model in (teacher, student, bicubic_model(scale)):
+            out = model(lr[None])
+            whole = (out[0] if isinstance(out, tuple) else out)[0]
+            for box in ((0, 0, 20), (scale * 20 - 13, scale * 22 - 7, 25), (scale * 40 - 30, scale * 44 - 30, 30)):
+                y, x, side = box
+                crop = sr_crop(model, lr, box, scale, receptive_margin(recipe))
+                torch.testing.assert_close(crop, whole[:, y: y + side, x: x + side], atol=1e-3, rtol=0)
+
+
+def test_the_explorer_state_holds_the_run_and_refuses_a_run_without_weights():
+    from dataclasses import replace
+
+    from nbsupport.walkthroughs.pams_super_resolution import experiment
+
+    recipe, data, teacher, arms = _tiny_run()
+    state = experiment.explorer_state(recipe, data, teacher, arms)
+    assert state.image == "large" and state.box == (4, 0, 32) and state.hr.shape == (32, 32, 3)
+    assert state.bits == [8, 4, 2] and state.arms == list(params.ARMS) and state.default_arm == "pams_skt"
+    assert state.clip_steps(3) == [0, 1, 2]
+    crop8, psnr8 = state.arm_crop("pams", 8)
+    crop2, _ = state.arm_crop("pams", 2)
+    assert crop8.shape == (32, 32, 3) and crop8.dtype.name == "uint8" and psnr8 > 0 and (crop8 != crop2).any()
+    with pytest.raises(ValueError, match="arm='pams' at bits=3 was not run"):
+        state.result("pams", 3)
+    stripped = replace(arms, results=[replace(r, state=None) if r.bits == 2 else r for r in arms.results])
+    with pytest.raises(ValueError, match="not kept: ptq_minmax 2-bit"):
+        experiment.explorer_state(recipe, data, teacher, stripped)
+
+
+def test_the_explorer_figure_draws_every_bit_width_and_every_arm(explorer_state):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from nbsupport.walkthroughs.pams_super_resolution import report
+
+    for bits in explorer_state.bits:
+        for arm in explorer_state.arms:
+            fig = report.explorer_figure(explorer_state, bits=bits, arm=arm)
+            assert f"{bits}-bit {report.ARM_LABELS[arm]}" in fig._suptitle.get_text()
+            images, clips = fig.axes[:4], fig.axes[4]
+            assert [len(ax.images) for ax in images] == [1, 1, 1, 1]
+            assert len(clips.lines) == 3 and clips.get_xlabel() == "fine-tuning step"
+            plt.close(fig)
+    plt.close("all")
+
+
+def test_the_bit_width_dropdown_comes_first_and_redraws(monkeypatch, explorer_state):
+    pytest.importorskip("ipywidgets")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from nbsupport.walkthroughs.pams_super_resolution import report
+
+    drawn = []
+    real = report.explorer_figure
+    monkeypatch.setattr(report, "explorer_figure", lambda state, **k: drawn.append((k["bits"], k["arm"]))
+                        or real(state, **k))
+    box = report.explorer(explorer_state)
+    assert type(box).__name__ == "VBox" and "nbsupport-explorer" in box._dom_classes
+    pick_bits, pick_arm, output = box.children
+    assert type(pick_bits).__name__ == type(pick_arm).__name__ == "Dropdown" and type(output).__name__ == "Output"
+    assert [v for _, v in pick_bits.options] == [8, 4, 2] and len(pick_arm.options) == 5
+    pick_bits.value = 8
+    pick_arm.value = "ptq_minmax"
+    assert drawn == [(4, "pams_skt"), (8, "pams_skt"), (8, "ptq_minmax")]
+    plt.close("all")

@@ -148,3 +148,127 @@ def test_paper_vs_ours_names_the_source_of_each_phenix_number():
     assert list(table.columns) == ["quantity", "paper reports", "PHENIX data", "this notebook"]
     for cell in table["PHENIX data"]:
         assert cell == "—" or "PPG" in cell
+
+
+# ---- the Explore section ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def tiny_run():
+    """A run small enough for seconds: 6 events on a 12-cell grid, 8 momenta, 8 azimuths."""
+    from nbsupport.walkthroughs.photon_flow_v2 import experiment
+
+    cfg = nbsupport.setup(walkthrough, _namespace(PROFILE="smoke", N_EVENTS=6, N_GROUPS=3, GRID_CELLS=12, N_QT=8),
+                          verbose=False)
+    geometry = experiment.sample_glauber(cfg.n_events, np.random.default_rng(cfg.seed))
+    cal = experiment.calibrate(cfg, geometry.events)
+    q_t, phi = experiment.grids(cfg)
+    main = experiment.run(geometry.events, cal.model, q_t, phi, cfg.n_groups)
+    data = experiment.load_phenix()
+    comparison = experiment.compare_with_phenix(main.averages, q_t, data, cfg.fit_window)
+    return cfg, geometry.events, cal.model, main, comparison, data
+
+
+@pytest.fixture(scope="module")
+def explorer_state(tiny_run):
+    from nbsupport.walkthroughs.photon_flow_v2 import experiment
+
+    return experiment.explorer_state(*tiny_run, n_events=4)
+
+
+def test_the_explorer_reproduces_the_run_at_its_settings_and_recalibrates_q_s_like_the_run(tiny_run):
+    from nbsupport.physics.initial_state import calibrate_qs2_per_t
+    from nbsupport.walkthroughs.photon_flow_v2 import experiment
+
+    cfg, events, model, main, comparison, data = tiny_run
+    state = experiment.explorer_state(cfg, events, model, main, comparison, data, n_events=len(events))
+    a = state.averages(model.eb0_mpi2, model.v2_int, model.tau0, model.tauf, cfg.mean_qs)
+    np.testing.assert_allclose(a.yield_total, main.averages.yield_total, rtol=1e-12)
+    np.testing.assert_allclose(a.v2_ep, main.averages.v2_ep, rtol=1e-12, atol=1e-15)
+    kept, refitted = state.compare(a)
+    assert not refitted and kept.c == comparison.c
+    assert kept.chi2_with_glasma == pytest.approx(comparison.chi2_with_glasma, rel=1e-12)
+    refit, refitted = state.compare(a, refit=True)
+    assert refitted and refit.c == pytest.approx(comparison.c, rel=1e-12)
+    for target in (0.6, 1.6):
+        assert state.qs2_per_t(target) == pytest.approx(
+            calibrate_qs2_per_t(events[: experiment.CALIBRATION_EVENTS], model.grid, model.nucleon_width, target),
+            rel=1e-9)
+    # the field strength only rescales the yield, by (eB0 / 1 m_pi^2)^2 in the weak-field rate
+    strong = state.averages(3.0, model.v2_int, model.tau0, model.tauf, cfg.mean_qs)
+    np.testing.assert_allclose(strong.yield_total, 9 * a.yield_total, rtol=1e-9)
+
+
+def _explorer_settings():
+    from nbsupport.walkthroughs.photon_flow_v2 import report
+
+    (e_lo, e_hi), (t_lo, t_hi), (q_lo, q_hi) = report.EB0_RANGE, report.TAU_RANGE, report.QS_RANGE
+    return ([{"eb0": e} for e in (e_lo, e_hi)] + [{"v2_int": v} for v in (0.0, 0.5)]
+            + [{"tau": t} for t in ((t_lo, t_lo + 0.05), (t_hi - 0.05, t_hi), (t_lo, t_hi))]
+            + [{"mean_qs": q} for q in (q_lo, q_hi)]
+            + [{"refit": r} for r in (False, True)] + [{"mean_qs": q_lo, "refit": True}])
+
+
+@pytest.mark.parametrize("controls", _explorer_settings(), ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()))
+def test_explorer_figure_draws_every_control_at_each_end_of_its_range(explorer_state, controls):
+    import matplotlib.pyplot as plt
+
+    from nbsupport.walkthroughs.photon_flow_v2 import report
+
+    try:
+        fig = report.explorer_figure(explorer_state, **controls)
+        assert len(fig.axes) == 2 and "4 events" in fig._suptitle.get_text()
+        for name, value in controls.items():
+            if name in ("eb0", "v2_int", "mean_qs"):
+                assert f"{value:g}" in fig._suptitle.get_text()
+        assert all(ax.get_xlabel() and ax.get_ylabel() for ax in fig.axes)
+    finally:
+        plt.close("all")
+
+
+def test_the_field_strength_visibly_changes_the_explorer_figure(explorer_state):
+    import matplotlib.pyplot as plt
+
+    from nbsupport.walkthroughs.photon_flow_v2 import report
+
+    glasma_line = lambda fig: next(l for l in fig.axes[0].get_lines() if l.get_label() == "glasma")  # noqa: E741
+    try:
+        weak = glasma_line(report.explorer_figure(explorer_state, eb0=1.0)).get_ydata()
+        strong = glasma_line(report.explorer_figure(explorer_state, eb0=3.0)).get_ydata()
+        emits = weak > 0
+        assert emits.any()
+        np.testing.assert_allclose(strong[emits], 9 * weak[emits], rtol=1e-9)   # C_gamma of the run kept
+    finally:
+        plt.close("all")
+
+
+def test_explorer_box_redraws_when_its_first_control_moves(monkeypatch, explorer_state):
+    widgets = pytest.importorskip("ipywidgets")
+    from nbsupport.walkthroughs.photon_flow_v2 import report
+
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    drawn = []
+    monkeypatch.setattr(report, "explorer_figure", lambda state, **controls: drawn.append(controls) or plt.figure())
+    box = report.explorer(explorer_state)
+    assert isinstance(box, widgets.VBox) and "nbsupport-explorer" in box._dom_classes
+
+    def leaves(widget):
+        children = getattr(widget, "children", None)
+        return [leaf for child in children for leaf in leaves(child)] if children is not None else [widget]
+
+    controls = leaves(box)
+    movable = [w for w in controls if isinstance(w, (widgets.Dropdown, widgets.IntSlider, widgets.FloatSlider,
+                                                       widgets.Checkbox))]
+    first = movable[0]
+    assert isinstance(first, widgets.FloatSlider) and "eB0" in first.description and first.max > first.min
+    assert first.continuous_update is False and isinstance(controls[-1], widgets.Output)
+    assert len(drawn) == 1 and drawn[0]["eb0"] == explorer_state.model.eb0_mpi2
+    first.value = first.max
+    assert len(drawn) == 2 and drawn[-1]["eb0"] == first.max
+    tau = next(w for w in controls if isinstance(w, widgets.FloatRangeSlider))
+    tau.value = (0.5, 0.5)                       # a window of zero width is drawn one step wide
+    assert drawn[-1]["tau"][0] == pytest.approx(0.5) and drawn[-1]["tau"][1] > drawn[-1]["tau"][0]
+    refit = next(w for w in controls if isinstance(w, widgets.Checkbox))
+    refit.value = True
+    assert drawn[-1]["refit"] is True and len(drawn) == 4
+    assert not plt.get_fignums()                 # every redraw closes its figure

@@ -21,7 +21,7 @@ from matplotlib.colors import ListedColormap
 from nbsupport.dynamics import Branch
 from nbsupport.immune import outcomes as oc
 from nbsupport.immune.model import ImmuneModel, Thresholds
-from nbsupport.plotting import COLORS, FIGSIZE_WIDE
+from nbsupport.plotting import COLORS, FIGSIZE_WIDE, explorer_panel
 from nbsupport.records import Claim
 from nbsupport.walkthroughs.immune_bistability.experiment import (Basins, BasinSlice, Continuation, MonotoneRun,
                                                                   Results, TherapyWindow)
@@ -323,17 +323,7 @@ def explorer(model: ImmuneModel, branches: list[Branch], th: Thresholds, c0: flo
         return None
     slider = widgets.FloatSlider(value=c0, min=c_range[0], max=c_range[1], step=0.001,
                                  description="c", readout_format=".3f", continuous_update=False)
-    out = widgets.Output()
-
-    def redraw(change=None):
-        with out:
-            out.clear_output(wait=True)
-            explorer_figure(model, branches, th, slider.value, eps, t_art, box)
-            plt.show()
-
-    slider.observe(redraw, names="value")
-    redraw()
-    return widgets.VBox([slider, out])
+    return explorer_panel([slider], lambda: explorer_figure(model, branches, th, slider.value, eps, t_art, box))
 
 
 # ----- the paper beside this run ----------------------------------------------------------------------

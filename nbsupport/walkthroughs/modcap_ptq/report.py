@@ -1,17 +1,23 @@
 """Tables, figures, the paper's numbers beside ours, and the claims of notebook 01 (arXiv 2303.11906).
 
 Everything here reads a finished :class:`~nbsupport.walkthroughs.modcap_ptq.experiment.Study`;
-each claim is decided from the run's own numbers.
+each claim is decided from the run's own numbers. The Explore section's controls (method, net,
+bit-widths run, seed) redraw :func:`explorer_figure` from :func:`explorer_state`, a few lists taken
+from the study: no PTQ run behind a control.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
 import numpy as np
 
-from nbsupport.plotting import FIGSIZE_WIDE
+from nbsupport.plotting import COLORS, DPI, FIGSIZE_WIDE
 from nbsupport.quant import selection
 from nbsupport.records import Claim
 from nbsupport.walkthroughs.modcap_ptq.experiment import Study
+from nbsupport.walkthroughs.modcap_ptq.params import METHODS
 
 # The paper's Table 1, W2A4 rows (ImageNet top-1 %). Source: the table image ``acc.png`` of the
 # anonymous review repository anonymouscvpr7568/MRECG; bytedance/MRECG's README repeats the "Ours"
@@ -164,6 +170,265 @@ def plot_k_sweep(study: Study):
     ax.set_title(f"k sweep at W{plan.w_bits}A{plan.a_bits} (k = 0 is BRECQ)")
     ax.legend()
     return fig
+
+
+# ---- the explorer --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ExplorerRun:
+    """One PTQ run as the explorer draws it: its seed, accuracy (%), final loss of each unit (raw
+    and divided by the unit's FP output energy) and the units it reconstructed jointly."""
+
+    seed: int
+    accuracy: float
+    unit_losses: tuple[float, ...]
+    relative_losses: tuple[float, ...]
+    merged: tuple[tuple[int, ...], ...]
+
+
+@dataclass
+class ExplorerState:
+    """What the explorer draws, taken from finished studies (no PTQ run behind a control).
+
+    ``runs[(bits, net, method)]`` holds the runs of every seed at k = K (the k sweep left out), in
+    seed order; ``bits`` are the bit-widths run (``W2A4``), one per study."""
+
+    bits: list[str]
+    models: dict[str, list[str]]                          # bits -> nets run
+    methods: dict[tuple[str, str], list[str]]             # (bits, net) -> methods run, in METHODS order
+    runs: dict[tuple[str, str, str], list[ExplorerRun]]
+    main_model: str
+    k: dict[str, int]                                     # bits -> pairs merged by the selections
+    profile: str = "default"
+    fp_accuracy: dict[str, float] = field(default_factory=dict)
+
+    def seeds_of(self, bits: str, net: str, method: str) -> list[int]:
+        return [r.seed for r in self.runs[(bits, net, method)]]
+
+    def default_method(self, bits: str, net: str) -> str:
+        """MRECG-loss where it ran (the paper's method), else BRECQ."""
+        methods = self.methods[(bits, net)]
+        return next((m for m in ("mrecg_loss", "brecq") if m in methods), methods[0])
+
+    def run(self, bits: str, net: str, method: str, seed: int | None = None) -> ExplorerRun:
+        runs = self.runs[(bits, net, method)]
+        return runs[0] if seed is None else next((r for r in runs if r.seed == seed), runs[0])
+
+
+def bits_label(w_bits: int, a_bits: int) -> str:
+    return f"W{w_bits}A{a_bits}"
+
+
+def explorer_state(studies: Study | Sequence[Study], fp_accuracy: dict[str, float] | None = None) -> ExplorerState:
+    """The explorer's state from the run's studies (one per pair of bit-widths; the notebook runs
+    one) and the full-precision accuracies (%): a few lists per run, nothing recomputed."""
+    studies = [studies] if isinstance(studies, Study) else list(studies)
+    if not studies:
+        raise ValueError("explorer_state needs at least one study")
+    bits, models, methods, runs, ks = [], {}, {}, {}, {}
+    for study in studies:
+        plan = study.plan
+        tag = bits_label(plan.w_bits, plan.a_bits)
+        if tag in bits:
+            raise ValueError(f"two studies at {tag}: the explorer shows one study per pair of bit-widths")
+        bits.append(tag)
+        models[tag] = list(plan.models)
+        ks[tag] = plan.k
+        for name in plan.models:
+            methods[(tag, name)] = [m for m in METHODS if m in plan.methods_of(name)]
+        for r in sorted(study.results, key=lambda r: r.run.seed):
+            if r.k not in (0, plan.k):
+                continue
+            run = r.run
+            relative = getattr(run.recon, "relative_losses", None) or [float("nan")] * len(run.recon.unit_losses)
+            runs.setdefault((tag, r.model, run.method), []).append(ExplorerRun(
+                int(run.seed), float(run.accuracy), tuple(float(v) for v in run.recon.unit_losses),
+                tuple(float(v) for v in relative), tuple(tuple(g) for g in run.groups if len(g) > 1)))
+        for key in [key for key in methods if key[0] == tag]:
+            methods[key] = [m for m in methods[key] if (tag, key[1], m) in runs]
+    plan = studies[0].plan
+    return ExplorerState(bits, models, methods, runs, plan.main_model, ks, plan.profile, dict(fp_accuracy or {}))
+
+
+def _method_color(method: str) -> str:
+    return f"C{METHODS.index(method)}" if method in METHODS else "0.3"
+
+
+def explorer_figure(state: ExplorerState, net: str | None = None, method: str | None = None,
+                    bits: str | None = None, seed: int | None = None, log_scale: bool = False):
+    """One setting of the explorer: per-unit final loss of ``method`` on ``net`` at ``bits`` (raw,
+    and divided by the unit's FP output energy), BRECQ's as reference; the block strip with the
+    merged units of every selection and the pairs where BRECQ's loss falls; and the accuracy of
+    every method on the net, each seed a dot. Defaults: the first bit-widths, the main net,
+    MRECG-loss, the first seed."""
+    import matplotlib.pyplot as plt
+
+    bits = bits or state.bits[0]
+    net = net or state.main_model
+    method = method or state.default_method(bits, net)
+    if method not in state.methods[(bits, net)]:
+        raise ValueError(f"method={method!r} did not run on {net} at {bits}; choose from {state.methods[(bits, net)]}")
+    run = state.run(bits, net, method, seed)
+    brecq = state.run(bits, net, "brecq", run.seed) if "brecq" in state.methods[(bits, net)] else None
+    n = len(run.unit_losses)
+    x = np.arange(n)
+    color = _method_color(method)
+
+    fig = plt.figure(figsize=(FIGSIZE_WIDE[0], FIGSIZE_WIDE[1] * 1.55))
+    grid = fig.add_gridspec(3, 2, width_ratios=[1.55, 1], height_ratios=[3, 3, 2.2])
+    ax_raw = fig.add_subplot(grid[0, 0])
+    ax_rel = fig.add_subplot(grid[1, 0], sharex=ax_raw)
+    ax_strip = fig.add_subplot(grid[2, 0], sharex=ax_raw)
+    ax_acc = fig.add_subplot(grid[:, 1])
+
+    # the per-unit losses, raw and energy-normalised
+    for ax, attr, ylabel in ((ax_raw, "unit_losses", "raw loss\n[activation$^2$]"),
+                             (ax_rel, "relative_losses", "loss / FP energy\n[1]")):
+        if brecq is not None and method != "brecq":
+            ax.plot(x, getattr(brecq, attr), "s--", color=COLORS["infeasible"], ms=4, lw=1.2,
+                    label=f"brecq (seed {brecq.seed})")
+        ax.plot(x, getattr(run, attr), "o-", color=color, label=f"{method} (seed {run.seed})")
+        for g in run.merged:
+            ax.axvspan(g[0] - 0.4, g[-1] + 0.4, color=color, alpha=0.12, lw=0)
+        for t in stage_transitions(net, state.profile):
+            if t < n:
+                ax.axvline(t - 0.5, color="0.75", lw=1, ls=":")
+        if log_scale:
+            ax.set_yscale("log")
+        ax.set_ylabel(ylabel)
+        ax.tick_params(labelbottom=False)
+    ax_raw.legend(loc="upper left", fontsize="small")
+    ax_raw.set_title(r"final loss per unit $\mathbb{E}\sum_c(\hat y-y)^2$ (shaded: merged; dotted: new stage)")
+
+    # the block strip: every unit, the merged runs of each selection, where BRECQ's loss falls
+    rows = [m for m in SELECTIONS if m in state.methods[(bits, net)] and m != method] + [method]
+    for row, m in enumerate(rows):
+        chosen = m == method
+        merged = state.run(bits, net, m, run.seed).merged
+        for i in x:
+            ax_strip.add_patch(plt.Rectangle((i - 0.4, row - 0.3), 0.8, 0.6, facecolor="white",
+                                             edgecolor="0.55", lw=0.8))
+        for g in merged:
+            ax_strip.add_patch(plt.Rectangle((g[0] - 0.4, row - 0.3), g[-1] - g[0] + 0.8, 0.6,
+                                             facecolor=_method_color(m), alpha=0.85 if chosen else 0.35,
+                                             edgecolor="k" if chosen else "none", lw=1.2))
+    top = len(rows)
+    if brecq is not None:
+        falls = block_drops(brecq.unit_losses)
+        ax_strip.plot([i + 0.5 for i in falls], [top - 0.25] * len(falls), "v", color="k", ms=6,
+                      label="BRECQ loss falls")
+    ax_strip.set_yticks(list(range(len(rows))) + [top])
+    labels = [m if state.run(bits, net, m, run.seed).merged else f"{m} (none)" for m in rows]
+    ax_strip.set_yticklabels(labels + ["BRECQ falls"], fontsize="small")
+    ax_strip.get_yticklabels()[len(rows) - 1].set_fontweight("bold")   # the chosen method's row
+    ax_strip.set_ylim(-0.6, top + 0.4)
+    ax_strip.set_xlim(-0.6, n - 0.4)
+    ax_strip.set_xticks(x)
+    ax_strip.set_xticklabels(["stem"] + [str(i) for i in range(1, n - 1)] + ["head"])
+    ax_strip.set_xlabel("reconstruction unit [index: stem, blocks, head]")
+    ax_strip.grid(False)
+
+    # the accuracy of every method on this net, each seed a dot
+    methods = state.methods[(bits, net)]
+    for i, m in enumerate(methods):
+        accs = np.array([r.accuracy for r in state.runs[(bits, net, m)]])
+        chosen = m == method
+        ax_acc.bar(i, accs.mean(), color=_method_color(m), alpha=0.85 if chosen else 0.35,
+                   edgecolor="k" if chosen else "none", lw=1.5)
+        jitter = np.linspace(-0.18, 0.18, len(accs)) if len(accs) > 1 else np.zeros(1)
+        ax_acc.plot(i + jitter, accs, "o", color="k", ms=3.5)
+        text = f"{accs.mean():.1f}" + (f"\n±{accs.std(ddof=1):.1f}" if len(accs) > 1 else "")
+        ax_acc.text(i, accs.mean() + 1.5, text, ha="center", va="bottom", fontsize="x-small",
+                    fontweight="bold" if chosen else "normal")
+    fp = state.fp_accuracy.get(net)
+    if fp is not None:
+        ax_acc.axhline(fp, color=COLORS["paper"], ls="--", lw=1.2, label=f"full precision {fp:.1f} %")
+        ax_acc.legend(loc="upper right", fontsize="small")
+    ax_acc.set_xticks(range(len(methods)))
+    ax_acc.set_xticklabels(methods, rotation=30, ha="right")
+    ax_acc.set_ylim(0, 110)
+    ax_acc.set_ylabel("test top-1 accuracy [%]")
+    n_seeds = max(len(state.runs[(bits, net, m)]) for m in methods)
+    ax_acc.set_title(f"all methods on {net} (bar: mean, dots: {n_seeds} seed(s))")
+
+    fig.suptitle(f"{net}, {method}, {bits}, seed {run.seed} (k = {state.k[bits]}): "
+                 f"accuracy {run.accuracy:.2f} %, merged units {list(map(list, run.merged)) or 'none'}")
+    return fig
+
+
+def _png_output(fig) -> dict:
+    """A figure as one display_data output of an ipywidgets Output (PNG), and the figure closed."""
+    import base64
+    import io
+
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI)   # constrained layout: no second, "tight" draw
+    plt.close(fig)
+    return {"output_type": "display_data", "metadata": {},
+            "data": {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii"),
+                     "text/plain": "<explorer figure>"}}
+
+
+def explorer(state: ExplorerState, net: str | None = None, method: str | None = None, bits: str | None = None):
+    """Dropdowns for the method (first), the net, the bit-widths run (disabled when only one) and
+    the seed, a checkbox for log-scale losses, above an output that redraws :func:`explorer_figure`
+    on every change; None without ipywidgets."""
+    try:
+        import ipywidgets as widgets
+    except ImportError:
+        return None
+    bits = bits or state.bits[0]
+    net = net or state.main_model
+    method = method or state.default_method(bits, net)
+    wide = {"description_width": "initial"}
+    method_w = widgets.Dropdown(options=state.methods[(bits, net)], value=method, description="method", style=wide)
+    net_w = widgets.Dropdown(options=state.models[bits], value=net, description="net", style=wide)
+    bits_w = widgets.Dropdown(options=state.bits, value=bits, description="bits run", style=wide,
+                              disabled=len(state.bits) < 2)
+    seed_w = widgets.Dropdown(options=state.seeds_of(bits, net, method), description="seed", style=wide)
+    log_w = widgets.Checkbox(value=False, description="log-scale losses", indent=False)
+    out = widgets.Output()
+    busy = False
+
+    def set_options(w, options, fallback=None):
+        keep = w.value
+        if tuple(w.options) != tuple(options):
+            w.options = options
+        w.value = keep if keep in options else (fallback if fallback in options else options[0])
+
+    def redraw(change=None):
+        if busy:
+            return
+        try:
+            fig = explorer_figure(state, net=net_w.value, method=method_w.value, bits=bits_w.value,
+                                  seed=seed_w.value, log_scale=log_w.value)
+            out.outputs = (_png_output(fig),)
+        except (KeyError, ValueError) as err:  # shown in the output, not lost in the kernel log
+            out.outputs = ({"output_type": "stream", "name": "stderr", "text": f"explorer: {err!r}\n"},)
+
+    def sync(change=None):
+        nonlocal busy
+        if busy:
+            return
+        busy = True
+        try:
+            set_options(net_w, state.models[bits_w.value], state.main_model)
+            set_options(method_w, state.methods[(bits_w.value, net_w.value)],
+                        state.default_method(bits_w.value, net_w.value))
+            set_options(seed_w, state.seeds_of(bits_w.value, net_w.value, method_w.value))
+        finally:
+            busy = False
+        redraw()
+
+    for w in (method_w, net_w, bits_w):
+        w.observe(sync, names="value")
+    for w in (seed_w, log_w):
+        w.observe(redraw, names="value")
+    redraw()
+    box = widgets.VBox([widgets.HBox([method_w, net_w, bits_w]), widgets.HBox([seed_w, log_w]), out])
+    box.add_class("nbsupport-explorer")   # the browser tests find every notebook's explorer by it
+    return box
 
 
 # ---- section 6: paper vs this notebook ----------------------------------------------------------

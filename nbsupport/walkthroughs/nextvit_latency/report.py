@@ -194,6 +194,164 @@ def plot_confusion(matrix: np.ndarray):
     return fig
 
 
+# ----------------------------------------------------------------------------- the explorer
+# Every number the explorer draws was timed above (sections 4 and 6); moving a control only picks
+# among them, so a redraw is one matplotlib figure.
+
+@dataclass(frozen=True)
+class ExplorerModel:
+    """One model of the latency study (section 6) as the explorer draws it."""
+
+    model: str
+    family: str
+    gmacs: float
+    ms: float                  # recorded latency on the study's backend
+
+
+@dataclass
+class ExplorerState:
+    """What the explorer picks from: every model timed on the study's backend (section 6) and
+    Next-ViT-S unmerged and merged on each merge-BN backend (section 4, timed interleaved)."""
+
+    backend: str                                   # the backend of the latency study
+    threads: int
+    input_size: int
+    models: tuple[ExplorerModel, ...]              # the study's models, in its order
+    merge_ms: dict[tuple[str, str], float]         # (backend, "unmerged" or "merged") -> ms of Next-ViT-S
+
+    @property
+    def backends(self) -> tuple[str, ...]:
+        """Every backend with a timing: the study's first, then the merge-BN backends."""
+        extra = [b for b, _ in self.merge_ms if b != self.backend]
+        return tuple(dict.fromkeys([self.backend, *extra]))
+
+
+def explorer_state(study, merge) -> ExplorerState:
+    """The explorer's state from the latency study (``experiment.run``) and the merge-BN study."""
+    return ExplorerState(study.backend, study.threads, study.input_size,
+                         tuple(ExplorerModel(r.model, r.family, r.gmacs, r.ms) for r in study.rows),
+                         dict(merge.ms))
+
+
+def explorer_points(state: ExplorerState, backend: str | None = None, merge_bn: bool = False,
+                    models=None) -> tuple[list[dict], list[str]]:
+    """The points one setting of the controls shows, and remarks on what was not timed there.
+
+    Next-ViT-S comes from the merge-BN timings (section 4) wherever it was timed there, so that
+    toggling ``merge_bn`` compares two variants timed in the same interleaved rounds; elsewhere (and
+    the other models always) from the latency study (section 6). merge_bn applies to Next-ViT-S only."""
+    backend = backend or state.backend
+    chosen = [m for m in state.models if models is None or m.model in set(models)]
+    label = "merged" if merge_bn else "unmerged"
+    points, remarks, not_here = [], [], []
+    for m in chosen:
+        if m.model == "nextvit_s" and (backend, label) in state.merge_ms:
+            ms, source = state.merge_ms[(backend, label)], "section 4"
+        elif backend == state.backend and not (m.model == "nextvit_s" and merge_bn):
+            ms, source = m.ms, "section 6"
+        else:
+            if m.model == "nextvit_s":
+                remarks.append(f"Next-ViT-S {label} was not timed on {backend}")
+            else:
+                not_here.append(m.model)
+            continue
+        name = f"{m.model} ({label})" if m.model == "nextvit_s" else m.model
+        points.append({"model": m.model, "name": name, "family": m.family, "gmacs": m.gmacs, "ms": ms,
+                       "ms_per_gmac": ms / m.gmacs if m.gmacs > 0 else float("nan"), "source": source,
+                       "top1": PAPER_POINTS[m.model].top1})
+    if not_here:
+        remarks.append(f"{len(not_here)} model{'s' if len(not_here) > 1 else ''} timed on {state.backend} only")
+    if merge_bn and any(m.model in ("nextvit_b", "nextvit_l") for m in chosen):
+        remarks.append("merge_bn applies to Next-ViT-S only")
+    return points, remarks
+
+
+def explorer_figure(state: ExplorerState, backend: str | None = None, merge_bn: bool = False, models=None):
+    """Left: CPU latency against the paper's top-1 for the chosen models on the chosen backend
+    (Next-ViT-S's other merge_bn variant hollow, an arrow to the one shown). Right: the per-MAC
+    cost of each, a bar per model with its ms, GMACs and ms per GMAC written beside it."""
+    import matplotlib.pyplot as plt
+
+    from nbsupport.plotting import COLORS, FIGSIZE_WIDE
+
+    backend = backend or state.backend
+    points, remarks = explorer_points(state, backend, merge_bn, models)
+    red, blue = COLORS["unstable"], COLORS["ours"]
+    colour = lambda p: red if p["family"] == "Next-ViT" else blue   # noqa: E731
+    threads = f"{state.threads} thread{'s' if state.threads > 1 else ''}"
+    fig, (left, right) = plt.subplots(1, 2, figsize=(FIGSIZE_WIDE[0], 4.6), gridspec_kw={"width_ratios": [1.1, 1]})
+    fig.suptitle(f"{backend}, merge_bn {'on' if merge_bn else 'off'}: {len(points)} model"
+                 f"{'s' if len(points) != 1 else ''} at {state.input_size}x{state.input_size}, batch 1, {threads}")
+
+    for p in points:
+        left.scatter(p["ms"], p["top1"], color=colour(p), s=45 if p["family"] == "Next-ViT" else 30, zorder=3)
+        left.annotate(p["name"], (p["ms"], p["top1"]), fontsize=7, xytext=(4, 3), textcoords="offset points")
+    shown = next((p for p in points if p["model"] == "nextvit_s"), None)
+    other = state.merge_ms.get((backend, "unmerged" if merge_bn else "merged"))
+    if shown is not None and other is not None:
+        left.scatter(other, shown["top1"], facecolors="none", edgecolors=red, s=45, zorder=2,
+                     label=f"Next-ViT-S {'unmerged' if merge_bn else 'merged'} (the other merge_bn setting)")
+        left.annotate("", (shown["ms"], shown["top1"]), xytext=(other, shown["top1"]),
+                      arrowprops=dict(arrowstyle="->", color=red, lw=1))
+        left.legend(loc="best", fontsize="x-small")
+    left.set_xlabel(f"CPU time per image [ms] (measured here, {backend})")
+    left.set_ylabel("ImageNet-1K top-1 [%] (paper reports)")
+    left.set_title("latency against accuracy" + (f"\n({'; '.join(remarks)})" if remarks else ""))
+
+    rows = sorted(points, key=lambda p: p["ms_per_gmac"])
+    if rows:
+        y = np.arange(len(rows))
+        per = [p["ms_per_gmac"] for p in rows]
+        right.barh(y, per, color=[colour(p) for p in rows], height=0.6)
+        for i, p in enumerate(rows):
+            v = p["ms_per_gmac"]
+            right.text(v, i, f"  {p['ms']:.1f} ms / {p['gmacs']:.2f} G = {v:.{2 if v < 10 else 1}f}",
+                       va="center", fontsize=7)
+        right.set_yticks(y, [p["name"] for p in rows], fontsize=7)
+        right.set_xlim(0, 1.9 * max(per))
+        pad = max(0.6, (5 - len(rows)) / 2)           # a few bars stay thin and centred
+        right.set_ylim(-pad, len(rows) - 1 + pad)
+    else:
+        right.set_yticks([])
+        for ax in (left, right):
+            ax.text(0.5, 0.5, "no model timed for this setting", transform=ax.transAxes, ha="center", va="center")
+    right.set_xlabel("CPU time per GMAC [ms/GMAC]")
+    right.set_title("per-MAC table: ms / GMACs (PyTorch counter)")
+    right.grid(axis="y", visible=False)
+    return fig
+
+
+def explorer(state: ExplorerState, backend: str | None = None, merge_bn: bool = False, models=None):
+    """A merge_bn checkbox (first: it has two values in every profile), a backend dropdown (the
+    backends timed) and a model picker above an output that redraws :func:`explorer_figure`; None
+    without ipywidgets."""
+    try:
+        import ipywidgets as widgets
+    except ImportError:
+        return None
+    import matplotlib.pyplot as plt
+
+    names = [m.model for m in state.models]
+    merged = widgets.Checkbox(value=merge_bn, description="merge_bn (Next-ViT-S merged)", indent=False)
+    backend_box = widgets.Dropdown(options=list(state.backends), value=backend or state.backend, description="backend")
+    picker = widgets.SelectMultiple(options=names, value=tuple(n for n in names if models is None or n in models),
+                                    rows=min(8, max(2, len(names))), description="models")
+    out = widgets.Output()
+
+    def redraw(change=None):
+        with out:
+            out.clear_output(wait=True)
+            explorer_figure(state, backend=backend_box.value, merge_bn=merged.value, models=picker.value)
+            plt.show()
+
+    for control in (merged, backend_box, picker):
+        control.observe(redraw, names="value")
+    redraw()
+    box = widgets.VBox([merged, backend_box, picker, out])
+    box.add_class("nbsupport-explorer")   # the browser tests find every notebook's explorer by it
+    return box
+
+
 # ----------------------------------------------------------------------------- paper vs ours
 
 def paper_vs_ours(sizes, peer_ms: dict, merge, tiny_accuracy: float) -> pd.DataFrame:
@@ -284,5 +442,6 @@ def evaluate_claims(sizes, merge, study, swaps, blocks, tiny) -> list[Claim]:
 
 __all__ = ["PAPER_MACS_G", "PAPER_PARAMS_M", "PAPER_TRT_MS", "PAPER_COREML_MS", "PAPER_TOP1", "PaperPoint",
            "PAPER_POINTS", "macs_diff_pct", "sizes_table", "merge_table", "block_table", "swap_table", "peer_rows",
-           "peer_table", "batch8_table", "plot_tradeoff", "plot_latency_vs_macs", "plot_confusion", "paper_vs_ours",
+           "peer_table", "batch8_table", "plot_tradeoff", "plot_latency_vs_macs", "plot_confusion", "ExplorerModel",
+           "ExplorerState", "explorer_state", "explorer_points", "explorer_figure", "explorer", "paper_vs_ours",
            "evaluate_claims"]

@@ -565,3 +565,94 @@ def fullsize_searches(resolution: int, beta: float, repeats: int, seed: int = 0,
         return [fullsize_search(net, resolution, ORM_BATCH_FULLSIZE, beta, 3.0, repeats, seed=seed) for net in nets]
     finally:
         torch.set_num_threads(threads)
+
+
+# ---- the explorer's state ----------------------------------------------------------------------------
+EXPLORER_BETAS = (0.0, 1.0, 3.3, 10.0, 100.0)   # beta = 0: size-only; 100, 10, 3.3: the official scripts' values
+
+
+def group_labels(model) -> list[str]:
+    """Short names of the groups :func:`~nbsupport.quant.mixed.first_layer_apart_groups` makes of a
+    wrapped net: ``stem``, ``b<k>.conv1``, ``b<k>.conv2`` (``+ds`` with a downsample), ``fc``."""
+    units = model.units
+    labels = []
+    for u, unit in enumerate(units):
+        n = len(unit.layers())
+        if u == 0 and n == 1:
+            labels.append("stem")
+        elif u == len(units) - 1 and n == 1:
+            labels.append("fc")
+        else:
+            labels.append(f"b{u}.conv1")
+            if n > 1:
+                labels.append(f"b{u}.conv2" + ("+ds" if n > 2 else ""))
+    return labels
+
+
+@dataclass(frozen=True)
+class ExplorerState:
+    """What notebook 03's explorer redraws from, all of one seed (the first): the ORM and HAWQ-like
+    costs it measured, the weights per group, the trained net with its weights already quantized at
+    every bit-width (:class:`~nbsupport.quant.mixed.MixedPrecision`: an allocation is a set of
+    weight swaps plus one forward pass), the test split and the random feasible configurations the
+    run scored. Allocations and accuracies are cached by (budget, beta) and by bit vector."""
+
+    seed: int
+    params: np.ndarray                   # P_i per group
+    orm: np.ndarray                      # centred ORM of the full-precision net
+    omega: np.ndarray                    # HAWQ-like cost per group and bit choice
+    labels: list[str]                    # group names
+    mp: Any                              # MixedPrecision of the trained net
+    x_test: Any
+    y_test: Any
+    fp_acc: float
+    sample_bits: np.ndarray              # achieved average bits of each random feasible configuration
+    sample_acc: np.ndarray               # and its test accuracy, %
+    betas: tuple[float, ...] = EXPLORER_BETAS
+    _allocations: dict = field(default_factory=dict, repr=False, compare=False)
+    _scores: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def allocations(self, budget: float, beta: float) -> dict[str, np.ndarray]:
+        """At ``budget`` average bits: OMPQ's LP relaxation (``lp``) and MILP (``ompq``) at ``beta``,
+        the size-only knapsack (beta = 0), the HAWQ-like ILP, and uniform bits at an integer budget."""
+        budget = float(np.clip(round(float(budget), 6), *BIT_RANGE))
+        key = (budget, float(beta))
+        if key not in self._allocations:
+            budget_bits = budget * self.params.sum()
+            c = ompq.coefficients(self.orm, beta)
+            out = {"lp": ompq.allocate_lp(c, self.params, budget_bits, BIT_RANGE).bits,
+                   "ompq": ompq.allocate_milp(c, self.params, budget_bits, BIT_RANGE).bits,
+                   "size_only": ompq.allocate_milp(ompq.coefficients(self.orm, 0.0), self.params, budget_bits,
+                                                   BIT_RANGE).bits,
+                   "hawq": ompq.allocate_sensitivity(self.omega, self.params, budget_bits, BIT_CHOICES).bits}
+            if budget.is_integer() and int(budget) in BIT_CHOICES:
+                out["uniform"] = np.full(len(self.params), budget)
+            self._allocations[key] = out
+        return self._allocations[key]
+
+    def score(self, bits) -> tuple[float, float]:
+        """(test accuracy %, cross-entropy) of the integer allocation ``bits``: one forward pass."""
+        key = tuple(int(b) for b in bits)
+        if key not in self._scores:
+            self._scores[key] = self.mp.evaluate(list(key), self.x_test, self.y_test)
+        return self._scores[key]
+
+    def avg_bits(self, bits) -> float:
+        return _avg_bits(self.params, np.asarray(bits, float))
+
+
+def explorer_state(result: SeedResult, fp_model, split, beta: float | None = None,
+                   betas: Sequence[float] = EXPLORER_BETAS) -> ExplorerState:
+    """The explorer's state from one seed's results and the net they were measured on; its beta
+    choices are ``betas`` plus ``beta`` (the run's). Quantizing the net at every bit-width, once,
+    takes a fraction of a second."""
+    from nbsupport.quant.mixed import MixedPrecision, first_layer_apart_groups
+
+    mp = MixedPrecision(fp_model, BIT_CHOICES, groups=first_layer_apart_groups)
+    if not np.array_equal(mp.group_params, result.params):
+        raise ValueError("the net does not match the result: its groups have other weight counts")
+    s = result.comparison.samples
+    return ExplorerState(seed=result.seed, params=result.params, orm=result.orm.orm, omega=result.hawq.omega,
+                         labels=group_labels(mp.model), mp=mp, x_test=split.x_test, y_test=split.y_test,
+                         fp_acc=result.fp_acc, sample_bits=np.asarray(s.avg_bits), sample_acc=np.asarray(s.acc),
+                         betas=tuple(sorted({float(b) for b in (*betas, *([] if beta is None else [beta]))})))

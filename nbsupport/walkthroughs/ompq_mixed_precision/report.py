@@ -15,12 +15,13 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 import nbsupport
+from nbsupport.plotting import explorer_panel
 from nbsupport.quant import ompq
 from nbsupport.records import Claim
-from nbsupport.walkthroughs.ompq_mixed_precision.experiment import (BETA_SWEEP, BIT_CHOICES, FullsizeTiming, Plan,
-                                                                    SeedResult)
-from nbsupport.walkthroughs.ompq_mixed_precision.params import budget_key
 from nbsupport.verdicts import spearman
+from nbsupport.walkthroughs.ompq_mixed_precision.experiment import (BETA_SWEEP, BIT_CHOICES, BIT_RANGE, ExplorerState,
+                                                                    FullsizeTiming, Plan, SeedResult)
+from nbsupport.walkthroughs.ompq_mixed_precision.params import budget_key
 
 METHOD_LABELS = {
     "ompq": "OMPQ (ORM + MILP)", "size_only": "size-only knapsack (beta = 0)", "hawq": "HAWQ-like (Hessian + ILP)",
@@ -441,6 +442,87 @@ def plot_monotonicity(result: SeedResult):
     axes[0].set_title(f"Accuracy side (seed {result.seed})")
     axes[1].set_title("Orthogonality side (our extension: ORM of the quantized net)")
     return fig
+
+
+# ---- the explorer ------------------------------------------------------------------------------------
+EXPLORER_STEP = 0.05        # budget slider step, average bits
+# the explorer's allocations: colour, and the marker of the accuracy panel (as in plot_random_vs_methods)
+EXPLORER_STYLES = {
+    "ompq": dict(color="C0", marker="o", s=140, facecolors="none", edgecolors="C0", linewidths=1.5),
+    "size_only": dict(color="C1", marker="x", s=60),
+    "hawq": dict(color="C2", marker="s", s=40),
+    "uniform": dict(color="C3", marker="D", s=40),
+}
+
+
+def _beta_label(beta: float) -> str:
+    return f"{beta:g} (size-only)" if beta == 0 else f"{beta:g}"
+
+
+def explorer_figure(state: ExplorerState, budget: float = 3.0, beta: float = 10.0):
+    """The explorer at one (budget, beta): left, the bits of every layer group under OMPQ (MILP,
+    with its LP relaxation), the size-only knapsack and the HAWQ-like ILP, all solved now; right,
+    the test accuracy of each allocation (weights swapped in, one forward pass, cached) beside the
+    run's random feasible configurations."""
+    import matplotlib.pyplot as plt
+
+    from nbsupport.plotting import FIGSIZE_WIDE
+
+    budget = float(np.clip(round(float(budget), 6), *BIT_RANGE))
+    alloc = state.allocations(budget, beta)
+    scores = {m: state.score(bits) for m, bits in alloc.items() if m != "lp"}
+    fig, (ax, ax_acc) = plt.subplots(1, 2, figsize=FIGSIZE_WIDE, gridspec_kw={"width_ratios": [1.6, 1]})
+
+    x = np.arange(len(state.params))
+    width = 0.27
+    bars = (("ompq", f"OMPQ MILP (beta = {beta:g})"), ("size_only", METHOD_LABELS["size_only"]),
+            ("hawq", METHOD_LABELS["hawq"]))
+    for k, (method, label) in enumerate(bars):
+        ax.bar(x + (k - 1) * width, alloc[method], width, color=EXPLORER_STYLES[method]["color"],
+               label=f"{label}: {scores[method][0]:.1f} %")
+    ax.plot(x - width, alloc["lp"], "k_", ms=14, mew=2.5, label="OMPQ LP relaxation")
+    ax.set_xticks(x, [f"{name}\nP={int(p)}" for name, p in zip(state.labels, state.params)], fontsize=8)
+    ax.set_xlabel("layer group, with its weights P_i")
+    ax.set_ylabel("weight bit-width [bits]")
+    ax.set_yticks(BIT_CHOICES)
+    ax.set_ylim(BIT_RANGE[0] - 0.5, BIT_RANGE[1] + 0.9)
+    ax.legend(fontsize=7, loc="upper left", ncol=2)
+    ax.set_title("Bits per layer group, solved for this setting")
+
+    ax_acc.scatter(state.sample_bits, state.sample_acc, s=8, color="0.7", label="random feasible (this run)")
+    for method, (acc, _) in scores.items():
+        style = {k: v for k, v in EXPLORER_STYLES[method].items() if k != "color" or method != "ompq"}
+        ax_acc.scatter(state.avg_bits(alloc[method]), acc, zorder=3, label=METHOD_LABELS[method], **style)
+    ax_acc.axvline(budget, color="k", lw=1, ls=":", label="budget")
+    ax_acc.axhline(state.fp_acc, color="k", lw=1, ls="--", label="full precision")
+    ax_acc.set_xlim(BIT_RANGE[0] - 0.1, BIT_RANGE[1] + 0.1)
+    ax_acc.set_xlabel("achieved average weight bits [bits]")
+    ax_acc.set_ylabel("test accuracy [%] (RTN weights)")
+    ax_acc.set_title("Accuracy of each allocation (one forward pass)")
+    ax_acc.legend(fontsize=7, loc="lower right")
+
+    same = " (OMPQ = size-only)" if np.array_equal(alloc["ompq"], alloc["size_only"]) else ""
+    fig.suptitle(f"Budget {budget:.2f} average bits, beta = {beta:g} (seed {state.seed}): "
+                 f"OMPQ {scores['ompq'][0]:.1f} %, size-only {scores['size_only'][0]:.1f} %, "
+                 f"HAWQ-like {scores['hawq'][0]:.1f} %{same}")
+    return fig
+
+
+def explorer(state: ExplorerState, budget: float = 3.0, beta: float = 10.0):
+    """A budget slider (average bits, the allocator's range; its readout can be typed into) and a
+    beta dropdown above an output that redraws :func:`explorer_figure`; None without ipywidgets."""
+    try:
+        import ipywidgets as widgets
+    except ImportError:
+        return None
+
+    slider = widgets.FloatSlider(value=budget, min=float(BIT_RANGE[0]), max=float(BIT_RANGE[1]), step=EXPLORER_STEP,
+                                 description="budget [avg bits]", readout_format=".2f", continuous_update=False,
+                                 style={"description_width": "initial"})
+    betas = sorted({*state.betas, float(beta)})
+    dropdown = widgets.Dropdown(options=[(_beta_label(b), b) for b in betas], value=float(beta),
+                                description="beta", style={"description_width": "initial"})
+    return explorer_panel([slider, dropdown], lambda: explorer_figure(state, slider.value, dropdown.value))
 
 
 # ---- claims ----------------------------------------------------------------------------------------

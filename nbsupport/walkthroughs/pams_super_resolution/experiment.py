@@ -16,7 +16,7 @@ import torch
 from nbsupport.models.edsr import BASELINE_X4, EDSR
 from nbsupport.parallel import run_jobs
 from nbsupport.quant.symmetric import model_compression_ratio
-from nbsupport.sr import images, train
+from nbsupport.sr import images, metrics, train
 from nbsupport.sr.train import Recipe, Score
 
 BITS = (8, 4, 2)                 # the bit-widths of the compression table
@@ -165,8 +165,9 @@ class ArmJob:
 @dataclass(frozen=True)
 class ArmResult:
     """One quantized arm at one bit-width: PSNR/SSIM on the first test set (and per image), on every
-    test set, the seconds its calibration and fine-tuning took, its clips every tenth of the way
-    (``alphas``, name -> alpha in 0..255 units) and, when kept, its weights."""
+    test set, the seconds its calibration and fine-tuning took, its clips after calibration and then
+    every tenth of the way (``alphas``, name -> alpha in 0..255 units; one entry for PTQ) and, when
+    kept, its weights."""
     arm: str
     bits: int
     psnr: float
@@ -178,7 +179,7 @@ class ArmResult:
     state: dict | None = None
 
     def student(self, recipe: Recipe) -> EDSR:
-        """The quantized model (needs ``state``, kept for the bit-width the figures show)."""
+        """The quantized model (needs ``state``, which :func:`run` keeps for every arm and bit-width)."""
         if self.state is None:
             raise ValueError(f"the {self.arm} {self.bits}-bit result did not keep its weights")
         model = EDSR(recipe.edsr(), bits=self.bits, act_mode=train.ACT_MODE[self.arm], placement=recipe.placement)
@@ -211,7 +212,7 @@ class ArmsRun:
     results: list[ArmResult]
     seconds: float
     workers: int
-    shown_bits: int              # the bit-width whose weights were kept (crops, clip figures)
+    shown_bits: int              # the bit-width the fixed figures show (crops, clip figures)
 
     def get(self, arm: str, bits: int) -> ArmResult | None:
         return next((r for r in self.results if r.arm == arm and r.bits == bits), None)
@@ -232,11 +233,12 @@ def shown_bits(bits) -> int:
 
 def run(cfg, recipe: Recipe, data: SRData, teacher: Teacher, progress=None) -> ArmsRun:
     """The main experiment: every arm of ``ARMS`` at every bit-width of ``BITS``, each from the
-    teacher's weights, in ``WORKERS`` processes of one thread each."""
+    teacher's weights, in ``WORKERS`` processes of one thread each. Every student's weights are kept
+    (the crop figure and the explorer run them on one crop)."""
     shown = shown_bits(cfg.bits)
     state = teacher.model.state_dict()
     jobs = [ArmJob(recipe=recipe, arm=arm, bits=bits, seed=cfg.seed, teacher_state=state, pairs=data.train_pairs,
-                   test_sets=data.test_sets, keep_state=bits == shown)
+                   test_sets=data.test_sets, keep_state=True)
             for bits in cfg.bits for arm in cfg.arms]
     started = time.perf_counter()
     results = run_jobs(run_arm, jobs, cfg.workers, progress=progress)
@@ -248,15 +250,128 @@ def crop_panels(recipe: Recipe, data: SRData, teacher: Teacher, arms: ArmsRun,
                 arm_names=("ptq_minmax", "pams_skt")) -> tuple[dict[str, torch.Tensor], tuple[int, int, int]]:
     """HR, bicubic, full precision and two quantized arms (by arm name, at ``arms.shown_bits``) on
     the largest test image, and a central box (y, x, side in HR pixels) to crop."""
-    name = max(data.test, key=lambda n: data.test[n][1].shape[-1] * data.test[n][1].shape[-2])
+    name, box = crop_box(data)
     lr, hr = data.test[name]
     panels = {"HR": hr, "bicubic": train.bicubic_model(recipe.scale)(lr[None])[0],
               "full precision": teacher.model(lr[None])[0][0]}
     for r in arms.results:
         if r.bits == arms.shown_bits and r.arm in arm_names:
             panels[r.arm] = r.student(recipe)(lr[None])[0][0]
+    return panels, box
+
+
+def crop_box(data: SRData) -> tuple[str, tuple[int, int, int]]:
+    """The largest test image and a central box (y, x, side in HR pixels, side at most 96)."""
+    name = max(data.test, key=lambda n: data.test[n][1].shape[-1] * data.test[n][1].shape[-2])
+    hr = data.test[name][1]
     side = min(96, hr.shape[-1], hr.shape[-2])
-    return panels, ((hr.shape[-2] - side) // 2, (hr.shape[-1] - side) // 2, side)
+    return name, ((hr.shape[-2] - side) // 2, (hr.shape[-1] - side) // 2, side)
+
+
+# ----------------------------------------------------------------------------- the explorer
+
+def receptive_margin(recipe: Recipe) -> int:
+    """LR pixels that cover the receptive field of the EDSR beyond one output pixel: one per 3x3
+    convolution in LR (head, two per block, body-final, first upsampler stage), less for the later
+    ones, plus one to spare; also covers bicubic's two-pixel kernel."""
+    return 2 * recipe.n_resblocks + 5
+
+
+@torch.no_grad()
+def sr_crop(model, lr: torch.Tensor, box: tuple[int, int, int], scale: int, margin: int) -> torch.Tensor:
+    """``model``'s SR output inside ``box`` (y, x, side in HR pixels), computed on an LR window
+    ``margin`` LR pixels wider than the box on each side (clamped at the image's border): the same
+    as the whole-image output there when the margin covers the receptive field (every layer is a
+    convolution or elementwise, the quantizers' clips are fixed at evaluation)."""
+    y, x, side = box
+    height, width = lr.shape[-2:]
+    y0, x0 = max(y // scale - margin, 0), max(x // scale - margin, 0)
+    y1 = min(-(-(y + side) // scale) + margin, height)
+    x1 = min(-(-(x + side) // scale) + margin, width)
+    out = model(lr[None, :, y0:y1, x0:x1])
+    sr = (out[0] if isinstance(out, tuple) else out)[0]
+    dy, dx = y - y0 * scale, x - x0 * scale
+    return sr[:, dy: dy + side, dx: dx + side]
+
+
+def _uint8(img: torch.Tensor) -> np.ndarray:
+    return img.round().clamp(0, 255).permute(1, 2, 0).numpy().astype(np.uint8)
+
+
+@dataclass
+class ExplorerState:
+    """What the explorer draws, all from the run: the crop of the largest test image as HR, bicubic
+    and full precision, each reference's PSNR on the whole image and on the crop, every arm's
+    result (weights, clip trajectory, PSNR) and the LR image its crop is computed from (one forward
+    pass of the stored student on a small window, cached per arm and bit-width)."""
+    image: str
+    box: tuple[int, int, int]
+    scale: int
+    steps: int                                   # fine-tuning steps (the clip trajectories' axis)
+    hr: np.ndarray                               # HR crop, uint8 (side, side, 3)
+    references: dict[str, tuple[np.ndarray, float, float]]   # name -> (crop, image PSNR, crop PSNR)
+    mean_psnr: dict[str, float]                  # "full precision", "bicubic": mean over the test images
+    results: dict[tuple[str, int], ArmResult]
+    shown_bits: int
+    recipe: Recipe
+    lr: torch.Tensor                             # the LR test image the students' crops are computed from
+    hr_tensor: torch.Tensor = field(repr=False, default=None)   # the HR crop as a float tensor (crop PSNR)
+    _crops: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def arms(self) -> list[str]:
+        return list(dict.fromkeys(arm for arm, _ in self.results))
+
+    @property
+    def bits(self) -> list[int]:
+        return sorted({b for _, b in self.results}, reverse=True)
+
+    @property
+    def default_arm(self) -> str:
+        return "pams_skt" if "pams_skt" in self.arms else self.arms[-1]
+
+    def result(self, arm: str, bits: int) -> ArmResult:
+        if (arm, bits) not in self.results:
+            raise ValueError(f"arm={arm!r} at bits={bits!r} was not run; choose an arm of {self.arms} "
+                             f"and bits of {self.bits}")
+        return self.results[(arm, bits)]
+
+    def clip_steps(self, count: int) -> list[int]:
+        """The fine-tuning step of each of ``count`` recorded clips: after calibration (0), then
+        every tenth of the way (as ``train.fine_tune`` records them)."""
+        every = max(self.steps // 10, 1)
+        return [i * every for i in range(count)]
+
+    def arm_crop(self, arm: str, bits: int) -> tuple[np.ndarray, float]:
+        """The stored student's SR output on the crop (uint8) and its PSNR on the crop (dB)."""
+        if (arm, bits) not in self._crops:
+            r = self.result(arm, bits)
+            sr = sr_crop(r.student(self.recipe), self.lr, self.box, self.scale, receptive_margin(self.recipe))
+            self._crops[(arm, bits)] = (_uint8(sr), metrics.psnr_y(sr, self.hr_tensor, self.scale))
+        return self._crops[(arm, bits)]
+
+
+@torch.no_grad()
+def explorer_state(recipe: Recipe, data: SRData, teacher: Teacher, arms: ArmsRun) -> ExplorerState:
+    """The explorer's state from the run's results (the students' weights kept by :func:`run`)."""
+    missing = [f"{r.arm} {r.bits}-bit" for r in arms.results if r.state is None]
+    if missing:
+        raise ValueError(f"the explorer needs every student's weights; not kept: {', '.join(missing)}")
+    name, box = crop_box(data)
+    lr, hr = data.test[name]
+    y, x, side = box
+    hr_crop = hr[:, y: y + side, x: x + side]
+    margin = receptive_margin(recipe)
+    references = {}
+    for label, model, score in (("bicubic", train.bicubic_model(recipe.scale), teacher.bicubic),
+                                ("full precision", teacher.model, teacher.fp)):
+        sr = sr_crop(model, lr, box, recipe.scale, margin)
+        references[label] = (_uint8(sr), score.per_image_psnr[name], metrics.psnr_y(sr, hr_crop, recipe.scale))
+    return ExplorerState(image=name, box=box, scale=recipe.scale, steps=recipe.steps, hr=_uint8(hr_crop),
+                         references=references,
+                         mean_psnr={"full precision": teacher.fp.psnr, "bicubic": teacher.bicubic.psnr},
+                         results={(r.arm, r.bits): r for r in arms.results}, shown_bits=arms.shown_bits,
+                         recipe=recipe, lr=lr, hr_tensor=hr_crop)
 
 
 # ----------------------------------------------------------------------------- compression

@@ -13,9 +13,10 @@ from typing import NamedTuple
 
 import numpy as np
 
+from nbsupport.plotting import explorer_panel
 from nbsupport.records import Claim
 from nbsupport.walkthroughs.pams_super_resolution.experiment import (ActivationRange, ArmsRun, Compression,
-                                                                      Teacher)
+                                                                     ExplorerState, Teacher)
 
 ARM_LABELS = {"ptq_minmax": "PTQ min-max (static)", "qat_minmax": "QAT min-max (EMA)", "pact": "PACT (init 10)",
               "pams": "PAMS", "pams_skt": "PAMS + SKT"}
@@ -194,6 +195,92 @@ def plot_crops(panels: dict, box: tuple[int, int, int], bits: int):
         ax.set_title(f"{bits}-bit {ARM_LABELS[name]}" if name in ARM_LABELS else name, fontsize="small")
         ax.axis("off")
     return fig
+
+
+# ----------------------------------------------------------------------------- the explorer
+
+PLACES = {"quant_in": "block input", "quant_mid": "ReLU output", "quant_out": "residual branch"}
+
+
+def _place_colors() -> dict[str, str]:
+    from nbsupport.plotting import COLORS
+
+    return {"quant_in": COLORS["stable"], "quant_mid": COLORS["accent"], "quant_out": COLORS["unstable"]}
+
+
+def _show_crop(ax, img: np.ndarray, title: str, psnr: tuple[float, float] | None) -> None:
+    ax.imshow(img, interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    ax.set_title(title, fontsize="small")
+    ax.set_xlabel("ground truth" if psnr is None else f"PSNR (Y) image {psnr[0]:.2f} dB\ncrop {psnr[1]:.2f} dB",
+                  fontsize="x-small")
+
+
+def explorer_figure(state: ExplorerState, bits: int | None = None, arm: str | None = None):
+    """The crop viewer and the clips for one bit-width and one arm, all from the run: HR, bicubic,
+    full precision and the chosen arm's student on the crop (PSNR on Y of the whole image, from the
+    run, and of the crop), and that arm's clip of every activation quantizer during fine-tuning."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    from nbsupport.plotting import FIGSIZE_WIDE
+
+    bits = state.shown_bits if bits is None else bits
+    arm = state.default_arm if arm is None else arm
+    r = state.result(arm, bits)
+    crop, crop_psnr = state.arm_crop(arm, bits)
+    label = f"{bits}-bit {ARM_LABELS[arm]}"
+    fig = plt.figure(figsize=FIGSIZE_WIDE)
+    grid = fig.add_gridspec(1, 5, width_ratios=[1, 1, 1, 1, 2.4])
+    crops = [("HR", state.hr, None)] + [(name, img, (image_psnr, psnr))
+                                       for name, (img, image_psnr, psnr) in state.references.items()]
+    crops.append((label, crop, (r.per_image_psnr[state.image], crop_psnr)))
+    for i, (title, img, psnr) in enumerate(crops):
+        _show_crop(fig.add_subplot(grid[0, i]), img, title, psnr)
+
+    ax = fig.add_subplot(grid[0, 4])
+    steps = state.clip_steps(len(r.alphas))
+    colors, labelled = _place_colors(), set()
+    for name in r.alphas[0]:
+        place = name.rsplit(".", 1)[-1]
+        legend = None if place in labelled else f"{PLACES.get(place, place)} (one line per block)"
+        labelled.add(place)
+        values = [a[name] for a in r.alphas]
+        if len(values) == 1:             # no fine-tuning: the clip calibration set, held
+            ax.plot([0, max(state.steps, 1)], values * 2, color=colors.get(place), lw=1.2, ls=":", marker="o",
+                    markevery=[0], label=legend)
+        else:
+            ax.plot(steps, values, color=colors.get(place), lw=1.2, label=legend)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("fine-tuning step")
+    ax.set_ylabel(r"clip $\alpha$ (0..255 units)")
+    fixed = " (no fine-tuning: calibration's clips)" if len(r.alphas) == 1 else ""
+    ax.set_title(f"clips of {label}{fixed}", fontsize="small")
+    ax.legend(fontsize="x-small")
+    y, x, side = state.box
+    fig.suptitle(f"{label} on '{state.image}' (x{state.scale}, {side}x{side} HR px crop at y={y}, x={x})\n"
+                 f"mean PSNR (Y) of the test images {r.psnr:.2f} dB (full precision "
+                 f"{state.mean_psnr['full precision']:.2f}, bicubic {state.mean_psnr['bicubic']:.2f})",
+                 fontsize="medium")
+    return fig
+
+
+def explorer(state: ExplorerState, bits: int | None = None, arm: str | None = None):
+    """Two dropdowns, the bit-width (first) and the arm, above an output that redraws
+    :func:`explorer_figure` on every change; None without ipywidgets."""
+    try:
+        import ipywidgets as widgets
+    except ImportError:
+        return None
+
+    pick_bits = widgets.Dropdown(options=[(f"{b} bits", b) for b in state.bits],
+                                 value=state.shown_bits if bits is None else bits, description="bit-width")
+    pick_arm = widgets.Dropdown(options=[(ARM_LABELS[a], a) for a in state.arms],
+                                value=state.default_arm if arm is None else arm, description="arm")
+    return explorer_panel([pick_bits, pick_arm],
+                          lambda: explorer_figure(state, bits=pick_bits.value, arm=pick_arm.value))
 
 
 # ----------------------------------------------------------------------------- paper vs ours

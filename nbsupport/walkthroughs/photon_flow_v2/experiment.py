@@ -1,11 +1,13 @@
 """What notebook 05 computes (arXiv 2211.16770), one function per experiment, each returning a
 dataclass: the Glauber events, the Q_s calibration, the vacuum field in time, the kernel closure and
-the channels, the main run (:func:`run`), the closure tests, the fit to PHENIX 20-40 % and the
-sensitivity study. The physics is in :mod:`nbsupport.physics`.
+the channels, the main run (:func:`run`), the closure tests, the fit to PHENIX 20-40 %, the
+sensitivity study, and the cache of the Explore section (:func:`explorer_state`). The physics is in
+:mod:`nbsupport.physics`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -14,8 +16,9 @@ from typing import Callable
 import numpy as np
 
 from nbsupport.physics import emfield, flow, glasma, glauber, phenix, photons
-from nbsupport.physics.initial_state import Grid, calibrate_qs2_per_t, mean_qs
-from nbsupport.physics.observables import EventAverages, chi2, fit_normalisation, interpolate_yield, predict, simulate
+from nbsupport.physics.initial_state import Grid, calibrate_qs2_per_t, event_thickness, mean_qs
+from nbsupport.physics.observables import (EventAverages, chi2, fit_normalisation, interpolate_yield, predict, simulate,
+                                          summarise)
 from nbsupport.walkthroughs.photon_flow_v2.params import Q_T_RANGE
 
 CHI2_RANGE = (1.0, 4.5)           # GeV/c: the PPG162 points in the spectrum's chi-squares
@@ -285,15 +288,19 @@ class Comparison:
 
 
 def compare_with_phenix(averages: EventAverages, q_t, data: PhenixData, window, chi2_range=CHI2_RANGE,
-                        v2_range=V2_RANGE) -> Comparison:
+                        v2_range=V2_RANGE, c: float | None = None) -> Comparison:
     """Fit C_gamma in ``window``, then chi-squares of baseline alone and baseline plus glasma over the
-    spectrum points in ``chi2_range``, and of the v2 prediction over the v2 points in ``v2_range``."""
+    spectrum points in ``chi2_range``, and of the v2 prediction over the v2 points in ``v2_range``.
+    With ``c`` given, that normalisation is kept (no fit; ``c_err`` 0)."""
     spectrum, v2_data = data.spectrum, data.v2
     pt, y, err = spectrum["pt_gev"], spectrum["yield"], spectrum["error"]
     gl = interpolate_yield(q_t, averages.yield_total, pt)
     base = data.baseline(pt)
     in_window = (pt >= window[0]) & (pt <= window[1])
-    c, c_err = fit_normalisation(y[in_window], err[in_window], base[in_window], gl[in_window])
+    if c is None:
+        c, c_err = fit_normalisation(y[in_window], err[in_window], base[in_window], gl[in_window])
+    else:
+        c, c_err = float(c), 0.0
     used = (pt >= chi2_range[0]) & (pt <= chi2_range[1])
     vpt = v2_data["pt_gev"]
     vsel = (vpt >= v2_range[0]) & (vpt <= v2_range[1])
@@ -357,3 +364,97 @@ def sensitivity(cfg, events, model: glasma.Model, q_t, phi, data: PhenixData) ->
             summ = simulate(sens_events, replace(model, **change), q_t, phi, n_groups=10)
             rows.append(Variation(name, label, summ, compare_with_phenix(summ, q_t, data, cfg.fit_window)))
     return Sensitivity(variations=rows, n_events=len(sens_events), seconds=time.perf_counter() - started)
+
+
+# ---- 8. the explorer ------------------------------------------------------------------------------
+EXPLORER_EVENTS = 20              # the explorer's sample: the first events of the run (a redraw in ~1 s)
+EXPLORER_GROUPS = 5               # its jackknife groups (the v2 band)
+
+
+@dataclass(eq=False)
+class ExplorerState:
+    """What the Explore section recomputes from: the first events of the run, the run's model and
+    grids, the calibration events' min(T_A, T_B) maps (a new mean Q_s is recalibrated on them in
+    milliseconds), the gluon kernels, the PHENIX tables and the main run's C_gamma and averages
+    (drawn as the reference). Spectra are memoised per setting of the controls."""
+
+    events: list                 # the explorer's sample
+    model: glasma.Model          # the run's model (its qs2_per_t calibrated to ``mean_qs``)
+    mean_qs: float               # the run's MEAN_QS [GeV]
+    calibration_tmin: np.ndarray  # (calibration events, cells) min(T_A, T_B) [fm^-2]
+    q_t: np.ndarray
+    phi: np.ndarray
+    kernels: tuple               # glasma.scaled_kernels of the run's distribution and coupling
+    data: PhenixData
+    c: float                     # C_gamma fitted in ``window`` by the main run
+    window: tuple
+    reference: EventAverages     # the main run's averages
+    reference_events: int
+    n_groups: int = EXPLORER_GROUPS
+    _memo: dict = dataclasses.field(default_factory=dict, repr=False)
+
+    @property
+    def n_events(self) -> int:
+        return len(self.events)
+
+    def qs2_per_t(self, mean_qs_gev: float, qs2_min: float = 0.04, iterations: int = 4) -> float:
+        """k giving a mean Q_s of ``mean_qs_gev`` over the calibration events: the iteration of
+        :func:`~nbsupport.physics.initial_state.calibrate_qs2_per_t` on the cached maps (the run's k
+        at the run's MEAN_QS)."""
+        if mean_qs_gev <= 0:
+            raise ValueError(f"mean Q_s {mean_qs_gev!r} is not allowed; it must be positive (GeV)")
+        if abs(mean_qs_gev - self.mean_qs) < 1e-12:
+            return self.model.qs2_per_t
+        k = 1.0
+        for _ in range(iterations):
+            qs2 = k * self.calibration_tmin
+            inside = qs2 > qs2_min
+            count = inside.sum(1)
+            sums = np.where(inside, np.sqrt(qs2), 0.0).sum(1)
+            mean = np.where(count > 0, sums / np.maximum(count, 1), 0.0).mean()
+            k *= (mean_qs_gev / mean) ** 2
+        return float(k)
+
+    def model_at(self, eb0: float, v2_int: float, tau0: float, tauf: float, mean_qs_gev: float) -> glasma.Model:
+        """The run's model with these five inputs changed (checked by :class:`glasma.Model`)."""
+        return replace(self.model, eb0_mpi2=float(eb0), v2_int=float(v2_int), tau0=float(tau0), tauf=float(tauf),
+                       qs2_per_t=self.qs2_per_t(float(mean_qs_gev)))
+
+    def averages(self, eb0: float, v2_int: float, tau0: float, tauf: float, mean_qs_gev: float) -> EventAverages:
+        """Yield and flow of the sample for one setting (every event's spectrum, then the averages)."""
+        key = tuple(round(float(v), 9) for v in (eb0, v2_int, tau0, tauf, mean_qs_gev))
+        if key not in self._memo:
+            model = self.model_at(*key)
+            spectra = {"fusion": [], "splitting": [], "total": []}
+            for ev in self.events:
+                spec = glasma.event_spectrum(ev, model, self.q_t, self.phi, self.kernels)
+                for channel in spectra:
+                    spectra[channel].append(spec[channel])
+            if len(self._memo) >= 256:
+                self._memo.clear()
+            self._memo[key] = summarise(self.events, {k: np.array(v) for k, v in spectra.items()}, self.phi,
+                                        min(self.n_groups, self.n_events))
+        return self._memo[key]
+
+    def compare(self, averages: EventAverages, refit: bool = False) -> tuple[Comparison, bool]:
+        """(the comparison with PHENIX, whether C_gamma was refitted): the main run's C_gamma kept, or
+        refitted in the run's window on this sample (kept when the glasma vanishes there)."""
+        if refit:
+            try:
+                return compare_with_phenix(averages, self.q_t, self.data, self.window), True
+            except ValueError:
+                pass
+        return compare_with_phenix(averages, self.q_t, self.data, self.window, c=self.c), False
+
+
+def explorer_state(cfg, events, model: glasma.Model, main: MainRun, comparison: Comparison, data: PhenixData,
+                   n_events: int = EXPLORER_EVENTS) -> ExplorerState:
+    """The explorer's cache: the first ``n_events`` events, the min(T_A, T_B) maps of the calibration
+    events, the kernels, and the main run's C_gamma and averages."""
+    grid = model.grid
+    tmin = np.array([np.minimum(*event_thickness(ev, grid, model.nucleon_width)) for ev in events[:CALIBRATION_EVENTS]])
+    return ExplorerState(events=list(events[: max(2, n_events)]), model=model, mean_qs=float(cfg.mean_qs),
+                         calibration_tmin=tmin, q_t=np.asarray(main.q_t), phi=np.asarray(main.phi),
+                         kernels=glasma.scaled_kernels(model.distribution, model.alpha_s), data=data,
+                         c=comparison.c, window=tuple(comparison.window), reference=main.averages,
+                         reference_events=main.n_events)

@@ -7,14 +7,18 @@ abstract. The data column is PHENIX's (data/SOURCES.md): the 20-40 % spectrum an
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
 from nbsupport.physics import glasma
 from nbsupport.physics.observables import EventAverages, predict
+from nbsupport.plotting import COLORS, DPI, FIGSIZE_WIDE
 from nbsupport.records import Claim
 from nbsupport.walkthroughs.photon_flow_v2.experiment import (CHI2_RANGE, V2_RANGE, Closure, Comparison,
-                                                              GlauberSample, MainRun, PhenixData, Sensitivity)
+                                                              ExplorerState, GlauberSample, MainRun, PhenixData,
+                                                              Sensitivity)
 
 # PHENIX PPG162 data tables (PRC 91, 064904), Fig. 9: <N_part> of the 20-40 % class and its uncertainty
 PHENIX_NPART_2040 = (140.4, 7.0)
@@ -168,7 +172,7 @@ def plot_against_phenix(main: MainRun, comparison: Comparison, data: PhenixData)
     ax.plot(qq, pred.v2, "C0-", lw=2, label="baseline + glasma (prediction, no free parameter)")
     ax.axhline(0, color="k", ls="--", lw=1, label="baseline alone (prompt photons, v2 = 0)")
     ax.errorbar(v2_data["pt_gev"], v2_data["v2"], yerr=v2_data["stat"], fmt="o", color="k", capsize=2,
-                label="PHENIX 20-40 %, RXN plane (PRL 109, 122302), stat")
+                label="PHENIX 20-40 %, RXN (PRL 109, 122302)")
     ax.fill_between(v2_data["pt_gev"], v2_data["v2_minus_syst"], v2_data["v2_plus_syst"], color="0.85", label="syst")
     ax.set_xlim(0.4, 6.6)
     ax.set_ylim(-0.1, 0.6)
@@ -210,6 +214,145 @@ def plot_sensitivity(q_t, sens: Sensitivity, data: PhenixData):
     axes[0, 0].set_ylabel("baseline + glasma yield [(GeV/c)$^{-2}$]")
     axes[1, 0].set_ylabel(r"total $v_2$ (stat+syst errors on data)")
     return fig
+
+
+# ---- the explorer ---------------------------------------------------------------------------------
+EB0_RANGE = (0.25, 3.0)           # m_pi^2: the explorer's field-strength slider
+TAU_RANGE = (0.05, 1.5)           # fm/c: its glasma-window slider
+QS_RANGE = (0.6, 1.6)             # GeV: its mean-Q_s slider
+
+
+def _controls(state: ExplorerState, eb0, v2_int, tau, mean_qs) -> tuple[float, float, float, float, float]:
+    """The run's value of every control not given; (eb0, v2_int, tau0, tauf, mean_qs)."""
+    m = state.model
+    tau0, tauf = (m.tau0, m.tauf) if tau is None else (float(tau[0]), float(tau[1]))
+    return (m.eb0_mpi2 if eb0 is None else float(eb0), m.v2_int if v2_int is None else float(v2_int), tau0, tauf,
+            state.mean_qs if mean_qs is None else float(mean_qs))
+
+
+def explorer_figure(state: ExplorerState, eb0: float | None = None, v2_int: float | None = None,
+                    tau: tuple[float, float] | None = None, mean_qs: float | None = None, refit: bool = False):
+    """Baseline + glasma against PHENIX 20-40 % (left: spectrum, right: v2) recomputed on the
+    explorer's events for one setting of the field strength ``eb0`` [m_pi^2], the intrinsic
+    anisotropy ``v2_int``, the glasma window ``tau`` = (tau0, tauf) [fm/c] and the mean Q_s [GeV]
+    (the run's values where not given). C_gamma is the main run's, or refitted in the run's window on
+    this sample with ``refit``. The main run's prediction is drawn in grey for reference."""
+    import matplotlib.pyplot as plt
+
+    eb0, v2_int, tau0, tauf, mean_qs = _controls(state, eb0, v2_int, tau, mean_qs)
+    a = state.averages(eb0, v2_int, tau0, tauf, mean_qs)
+    # where no event emits, v2{EP} is NaN; the glasma adds nothing there, so the total v2 is the baseline's
+    scored = replace(a, v2_ep=np.where(a.yield_total > 0, a.v2_ep, 0.0))
+    comparison, refitted = state.compare(scored, refit)
+    data, q_t = state.data, state.q_t
+    spectrum, v2_data = data.spectrum, data.v2
+    qq = np.linspace(q_t[0], q_t[-1], 150)
+    pred = predict(scored, q_t, comparison.c, qq, data.baseline)
+    ref = predict(state.reference, q_t, state.c, qq, data.baseline)
+    reference_label = f"baseline + glasma, main run ({state.reference_events} events)"
+
+    # fixed margins, no layout engine: a redraw renders once, without the constrained-layout pass
+    fig, axes = plt.subplots(1, 2, figsize=FIGSIZE_WIDE, layout="none")
+    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.14, top=0.83, wspace=0.2)
+    ax = axes[0]
+    ax.plot(qq, pred.baseline, "--", color=COLORS["paper"], lw=1, label="N_coll-scaled p+p fit (PPG162): baseline")
+    ax.plot(qq, ref.total, "-", color="0.65", lw=1, label=reference_label)
+    ax.plot(qq, pred.glasma, "-", color=COLORS["accent"], label="glasma")
+    ax.plot(qq, pred.total, "-", color=COLORS["ours"], lw=2.2, label="baseline + glasma")
+    ax.errorbar(spectrum["pt_gev"], spectrum["yield"], yerr=spectrum["error"], fmt="o", ms=4, color=COLORS["paper"],
+                capsize=2, label="PHENIX 20-40 %, conversions (PRC 91, 064904)")
+    ax.axvspan(*state.window, color=COLORS["accent"], alpha=0.08, label="C_gamma fit window")
+    ax.set_yscale("log")
+    ax.set_xlim(0.4, q_t[-1] + 0.1)
+    ax.set_ylim(1e-7, 20)
+    ax.set_xlabel(r"$p_T$ [GeV/c]")
+    ax.set_ylabel(r"$1/(2\pi p_T)\, d^2N/dp_T dy$ [(GeV/c)$^{-2}$]")
+    ax.set_title(f"spectrum: chi2 {comparison.chi2_with_glasma:.1f} (baseline alone {comparison.chi2_baseline:.1f}), "
+                 f"{comparison.points} points at {CHI2_RANGE[0]:g}-{CHI2_RANGE[1]:g} GeV/c")
+    ax.legend(fontsize=7, loc="lower left")
+
+    ax = axes[1]
+    emits = a.yield_total > 0
+    v2_gl = np.where(emits, a.v2_ep, np.nan)
+    ax.fill_between(q_t, v2_gl - a.v2_ep_err, v2_gl + a.v2_ep_err, color=COLORS["accent"], alpha=0.25, lw=0)
+    ax.plot(q_t, v2_gl, "-", color=COLORS["accent"], label=r"glasma $v_2\{\mathrm{EP}\}$ (jackknife band)")
+    ax.plot(qq, ref.v2, "-", color="0.65", lw=1, label=reference_label)
+    ax.plot(qq, pred.v2, "-", color=COLORS["ours"], lw=2.2, label="baseline + glasma (prediction)")
+    ax.axhline(0, color=COLORS["paper"], ls="--", lw=1, label="baseline alone (v2 = 0)")
+    ax.fill_between(v2_data["pt_gev"], v2_data["v2_minus_syst"], v2_data["v2_plus_syst"], color="0.85", lw=0,
+                    label="PHENIX syst")
+    ax.errorbar(v2_data["pt_gev"], v2_data["v2"], yerr=v2_data["stat"], fmt="o", ms=4, color=COLORS["paper"],
+                capsize=2, label="PHENIX 20-40 %, RXN (PRL 109, 122302)")
+    ax.set_xlim(0.4, q_t[-1] + 0.1)
+    ax.set_ylim(-0.1, 0.8)                     # room above the curves for the legend
+    ax.set_xlabel(r"$p_T$ [GeV/c]")
+    ax.set_ylabel(r"direct-photon $v_2$")
+    ax.set_title(f"v2: chi2 {comparison.chi2_v2_with_glasma:.1f} (v2 = 0: {comparison.chi2_v2_baseline:.1f}), "
+                 f"{comparison.v2_points} points at {V2_RANGE[0]:g}-{V2_RANGE[1]:g} GeV/c")
+    ax.legend(fontsize=7, loc="upper center", ncol=2)
+
+    lo, hi = state.window
+    how = f"refitted in {lo:g}-{hi:g} GeV/c" if refitted else "the main run's"
+    unused = " (unused)" if state.model.field == "vacuum" else ""
+    fig.suptitle(f"eB0 = {eb0:g} m_pi^2{unused}, V2_INT = {v2_int:g}, glasma {tau0:g}-{tauf:g} fm/c, mean Q_s = "
+                 f"{mean_qs:g} GeV ({state.n_events} events); C_gamma = {comparison.c:.3g}, {how}", fontsize="medium")
+    return fig
+
+
+def _png(fig):
+    """The figure as a PNG image at the collection's resolution."""
+    import io
+
+    from IPython.display import Image
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI)
+    return Image(data=buf.getvalue(), format="png")
+
+
+def explorer(state: ExplorerState):
+    """Sliders for eB0 (first), V2_INT, the glasma window and the mean Q_s, and a checkbox that refits
+    C_gamma, above an output that redraws :func:`explorer_figure`; None without ipywidgets."""
+    try:
+        import ipywidgets as widgets
+    except ImportError:
+        return None
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    m = state.model
+    style = {"description_width": "initial"}
+    eb0 = widgets.FloatSlider(value=m.eb0_mpi2, min=min(EB0_RANGE[0], m.eb0_mpi2), max=max(EB0_RANGE[1], m.eb0_mpi2),
+                              step=0.25, readout_format=".2f", description="eB0 [m_pi^2]", continuous_update=False,
+                              style=style)
+    v2_int = widgets.FloatSlider(value=m.v2_int, min=0.0, max=0.5, step=0.05, readout_format=".2f",
+                                 description="V2_INT", continuous_update=False, style=style)
+    tau = widgets.FloatRangeSlider(value=(m.tau0, m.tauf), min=min(TAU_RANGE[0], m.tau0),
+                                   max=max(TAU_RANGE[1], m.tauf), step=0.05, readout_format=".2f",
+                                   description="glasma window [fm/c]", continuous_update=False, style=style)
+    qs = widgets.FloatSlider(value=state.mean_qs, min=min(QS_RANGE[0], state.mean_qs),
+                             max=max(QS_RANGE[1], state.mean_qs), step=0.05, readout_format=".2f",
+                             description="mean Q_s [GeV]", continuous_update=False, style=style)
+    refit = widgets.Checkbox(value=False, description="refit C_gamma on these events", indent=False)
+    out = widgets.Output()
+
+    def redraw(change=None):
+        tau0, tauf = tau.value
+        if tauf - tau0 < 1e-9:                 # the range slider allows tau0 = tauf; the window needs tau0 < tauf
+            tauf = tau0 + tau.step
+        with out:
+            out.clear_output(wait=True)
+            fig = explorer_figure(state, eb0=eb0.value, v2_int=v2_int.value, tau=(tau0, tauf), mean_qs=qs.value,
+                                  refit=refit.value)
+            display(_png(fig))                 # one rendering (plt.show would render twice, for a tight box)
+            plt.close(fig)
+
+    for control in (eb0, v2_int, tau, qs, refit):
+        control.observe(redraw, names="value")
+    redraw()
+    box = widgets.VBox([widgets.HBox([eb0, v2_int]), widgets.HBox([tau, qs]), refit, out])
+    box.add_class("nbsupport-explorer")
+    return box
 
 
 # ---- the paper beside this notebook ---------------------------------------------------------------
