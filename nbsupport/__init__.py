@@ -1,7 +1,7 @@
 """Support package of paper-walkthroughs.
 
-The notebooks stay narrative; everything that computes lives here, in three kinds of code
-(CONVENTIONS.md, "Layout"):
+Notebooks stay narrative; everything that computes lives here, in three kinds of code
+(README, "Layout"):
 
 - the collection core, re-exported here where every notebook uses it: :func:`setup` validates a
   notebook's declared parameters, resolves its profile, seeds, picks the device and applies the plot

@@ -1,4 +1,4 @@
-"""Cache of models we train, keyed by their configuration (CONVENTIONS.md, "Data, weights and caches").
+"""Cache of models we train, keyed by their configuration (README, "Notebooks").
 
 Files live under ``$NBSUPPORT_CACHE`` (default ``~/.cache/nbsupport``) as state dicts named by a
 hash of the configuration, loaded with ``torch.load(..., weights_only=True)``. A corrupt or

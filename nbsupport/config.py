@@ -88,7 +88,7 @@ def _choose_device(device: str, uses_torch: bool) -> tuple[str, str | None]:
 
 
 def seed_everything(seed: int) -> None:
-    """Seed Python and NumPy, and torch only if the notebook already imported it."""
+    """Seed Python and NumPy, and torch only if a notebook already imported it."""
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch = sys.modules.get("torch")
@@ -99,8 +99,8 @@ def seed_everything(seed: int) -> None:
 def setup(walkthrough: Any, namespace: Mapping[str, Any], *, verbose: bool = True) -> Config:
     """Validate and resolve a notebook's parameters; seed; choose the device; apply the plot style.
 
-    ``walkthrough`` is the notebook's package (it declares ``PARAMS`` and ``RECORDS``);
-    ``namespace`` is the notebook's ``globals()``, where the ``parameters`` cell (and papermill's
+    ``walkthrough`` is a notebook's package (it declares ``PARAMS`` and ``RECORDS``);
+    ``namespace`` is a notebook's ``globals()``, where the ``parameters`` cell (and papermill's
     injected cell) put every declared parameter.
     """
     params, declared_records = walkthrough.PARAMS, walkthrough.RECORDS

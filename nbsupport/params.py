@@ -1,4 +1,4 @@
-"""Declared parameters and records of a walkthrough (CONVENTIONS.md, "Profiles" and "Records").
+"""Declared parameters and records of a walkthrough (README, "Profiles and parameters" and "Records").
 
 Each walkthrough declares every knob once, in its ``params.py``::
 
@@ -60,7 +60,7 @@ class Param:
 
     @property
     def cell_default(self) -> Any:
-        """The value the notebook's ``parameters`` cell holds."""
+        """The value a notebook's ``parameters`` cell holds."""
         return self.values["default"] if self.literal else None
 
     def allowed_text(self) -> str:
@@ -186,7 +186,7 @@ def _num(x: float) -> str:
     return f"{x:g}" if isinstance(x, float) else str(x)
 
 
-# The four parameters every notebook has (CONVENTIONS.md, "A notebook, top to bottom").
+# The four parameters every notebook has, first in its parameters cell.
 COMMON = ("PROFILE", "SEED", "DEVICE", "DATA_DIR")
 COMMON_DEFAULTS = {"PROFILE": "default", "SEED": 0, "DEVICE": "auto", "DATA_DIR": ""}
 COMMON_HELP = {
@@ -245,7 +245,7 @@ class Params:
 
     @property
     def names(self) -> list[str]:
-        """Every parameter of the notebook, in the order of its ``parameters`` cell."""
+        """Every parameter of a notebook, in the order of its ``parameters`` cell."""
         return [*COMMON, *self._by_name]
 
     def __getitem__(self, name: str) -> Param:
@@ -255,7 +255,7 @@ class Params:
         return name in COMMON or name in self._by_name
 
     def cell_defaults(self) -> dict[str, Any]:
-        """What the notebook's ``parameters`` cell must hold."""
+        """What a notebook's ``parameters`` cell must hold."""
         return {**COMMON_DEFAULTS, **{p.name: p.cell_default for p in self.knobs}}
 
     def unknown(self, names: Iterable[str]) -> list[str]:

@@ -1,4 +1,4 @@
-"""One figure style for the whole collection (CONVENTIONS.md, "Figures and style")."""
+"""One figure style for the whole collection: fixed sizes, colours by role, PNG at a moderate dpi."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import matplotlib as mpl
 
 FIGSIZE = (7.0, 4.2)          # one panel
 FIGSIZE_WIDE = (12.0, 4.0)    # a row of three panels
-DPI = 90                      # PNG in the notebook: sharp enough, small files
+DPI = 90                      # PNG in a notebook: sharp enough, small files
 
 # Colours by role, so the same thing looks the same in every notebook.
 COLORS = {
@@ -47,7 +47,7 @@ def apply_style() -> None:
 
 
 def in_batch_run() -> bool:
-    """True when the notebook runs under the batch runner or the tests (no live front end)."""
+    """True when a notebook runs under the batch runner or the tests (no live front end)."""
     return os.environ.get("NBSUPPORT_BATCH", "") not in ("", "0")
 
 
@@ -66,7 +66,7 @@ def explorer_panel(controls, draw):
     """The Explore section's widget: ``controls`` (ipywidgets) above one Output that ``draw()``
     fills with a fresh figure whenever a control's value changes (and once now). The panel carries
     the CSS class ``nbsupport-explorer``, by which the browser tests find it. None without
-    ipywidgets (the notebook then draws one static figure)."""
+    ipywidgets (a notebook then draws one static figure)."""
     try:
         import ipywidgets as widgets
     except ImportError:

@@ -1,4 +1,4 @@
-"""Progress bars that suit where a notebook runs (CONVENTIONS.md, "Progress").
+"""Progress bars that suit where a notebook runs.
 
 In JupyterLab a bar is the ipywidgets bar of ``tqdm.auto``. In a batch run (the runner, papermill,
 nbval, the tests) it is written as two plain text lines to the cell's stdout, its start and its end

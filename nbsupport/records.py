@@ -1,9 +1,9 @@
-"""Records and claims of one notebook run (CONVENTIONS.md, "Records and claims").
+"""Records and claims of one notebook run (README, "Records").
 
 ``record(name, value)`` keeps one result (a threshold, an accuracy, seconds taken) under a key the
 walkthrough declares (:mod:`nbsupport.params`, ``RECORDS``); an undeclared key is refused.
 ``claim(key, statement, holds, evidence)`` keeps one of the paper's claims with the verdict this
-run's own numbers gave, and shows it. Records are not echoed one line each: the notebook's cells
+run's own numbers gave, and shows it. Records are not echoed one line each: a notebook's cells
 print what a reader needs. When the batch runner set ``NBSUPPORT_RECORDS_FILE``, both are written
 to that JSON file beside the executed notebook after every call, so a notebook that fails later
 still leaves what it had recorded.
@@ -157,7 +157,7 @@ def claim(key: str | Claim, statement: str | None = None, holds: Any = None, evi
 
 
 def claims_table() -> None:
-    """Print the verdict table for the notebook's claims cell."""
+    """Print the verdict table for a notebook's claims cell."""
     print(format_claims_table())
 
 

@@ -1,4 +1,4 @@
-"""Decision helpers that the walkthroughs' claims share (CONVENTIONS.md, "Records and claims").
+"""Decision helpers that the walkthroughs' claims share (README, "Records").
 
 So far one statistic two walkthroughs need: Spearman's rank correlation (the Pearson correlation of
 the ranks, ties given their average rank; Spearman 1904), used by the Next-ViT latency ranking and

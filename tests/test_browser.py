@@ -1,4 +1,4 @@
-"""Tier 3 (browser): the run site and the notebooks as our users see them, in headless Chromium.
+"""Tier 3 (browser): the run site and every notebook as our users see it, in headless Chromium.
 
 Run by ``make test`` (through ``make test-browser``, which installs Debian's chromium), not by
 ``make test-fast``. Screenshots go to ``test-output/``.
@@ -37,7 +37,7 @@ def test_site_of_a_real_run_shows_claims_and_figures_in_chromium(tmp_path):
         page.locator("table#runs a").first.click()
         page.wait_for_load_state("load")
         rendered = page.evaluate("Array.from(document.images).filter(i => i.complete && i.naturalWidth > 100).length")
-        assert rendered >= 1, "no figure rendered on the notebook page"
+        assert rendered >= 1, "no figure rendered on a notebook's page"
         assert page.get_by_text("Paper vs this notebook").count() >= 1
         claims_table = page.locator("pre", has_text="verdict").filter(has_text="statement")   # claims_table()
         assert claims_table.count() == 1 and "reproduced" in claims_table.inner_text()
@@ -87,7 +87,7 @@ def run_all_and_wait(page, timeout_s):
         quiet = quiet + 1 if done else 0
         if quiet >= 2:
             return state
-    raise AssertionError(f"the notebook did not finish within {timeout_s} s: {page.evaluate(NOTEBOOK_STATE)}")
+    raise AssertionError(f"a notebook did not finish within {timeout_s} s: {page.evaluate(NOTEBOOK_STATE)}")
 
 
 def smoke_copy(source, target):

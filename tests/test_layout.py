@@ -1,4 +1,4 @@
-"""The package layout (CONVENTIONS.md, "Layout"): no import cycles inside nbsupport, concept packages
+"""The package layout (README, "Layout"): no import cycles inside nbsupport, concept packages
 never import a walkthrough, every walkthrough exposes the same names, and its declarations match
 its notebook's parameters cell."""
 
@@ -104,8 +104,8 @@ def test_papermill_lists_the_parameters_of_a_notebook():
 
 
 def test_no_module_or_notebook_cites_documents_readers_do_not_have():
-    """The implementation notes behind the collection do not ship, so nothing may cite them ("note 03,
-    section 2", "the note's table", "PHENIX / note"): public sources are cited instead. Any "note"
+    """Our own notes on the papers do not ship with the repository, so no text may point a reader to them (a
+    "note NN, section 2", a "PHENIX / note" column): public sources are cited instead. Any "note"
     other than "note that" / "Note:" fails."""
     import re
 

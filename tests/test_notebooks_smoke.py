@@ -11,7 +11,7 @@ from conftest import NOTEBOOKS, ROOT
 from nbsupport.batch.jobs import declarations
 from nbsupport.params import declared_pattern
 
-SMOKE_BUDGET_S = 30.0  # CONVENTIONS.md: the smoke profile finishes in at most 30 s
+SMOKE_BUDGET_S = 30.0  # README, "Profiles and parameters": the smoke profile takes at most 30 s
 NOTEBOOK_PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
 
 

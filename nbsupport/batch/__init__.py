@@ -1,4 +1,4 @@
-"""Batch runs of the collection (CONVENTIONS.md, "Batch runs").
+"""Batch runs of the collection (README, "Two commands" and "Sweeps").
 
 - :mod:`~nbsupport.batch.jobs`: one job type (a notebook, its parameters, its output names, the
   code version), validated against the walkthrough's declarations before any kernel starts, and

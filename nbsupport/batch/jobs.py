@@ -25,7 +25,7 @@ from nbsupport.params import COMMON, PROFILES, Params
 from nbsupport.records import RECORDS_FILE_ENV
 from nbsupport.walkthroughs import NOTEBOOKS
 
-# The collection, in order (CONVENTIONS.md, "Layout").
+# The collection, in order.
 COLLECTION = tuple(NOTEBOOKS)
 # The kernel's matplotlib backend in batch runs: figures embedded as PNG in the executed copy.
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
@@ -82,7 +82,7 @@ def declarations(notebook: str):
 
 
 def check_values(path: Path, values: dict[str, Any]) -> None:
-    """Refuse, naming the parameter, any value the notebook's declaration does not allow."""
+    """Refuse, naming the parameter, any value a notebook's declaration does not allow."""
     params = declaration(path.stem)
     if params is None:
         return
@@ -93,7 +93,7 @@ def check_values(path: Path, values: dict[str, Any]) -> None:
 
 
 def code_version(notebook: Path) -> str:
-    """sha256 of every ``nbsupport`` source file and of the notebook's cell sources (not outputs)."""
+    """sha256 of every ``nbsupport`` source file and of a notebook's cell sources (not outputs)."""
     h = hashlib.sha256()
     package = Path(nbsupport.__file__).parent
     for path in sorted(package.rglob("*.py")):
@@ -111,7 +111,7 @@ class Job:
     """One run of one notebook.
 
     ``parameters`` are the values the run was asked for (``PROFILE`` included), ``inject`` the ones
-    papermill writes into the notebook (the profile only when it differs from the cell's), ``swept``
+    papermill writes into a notebook (the profile only when it differs from the cell's), ``swept``
     the grid point of a sweep (empty otherwise), ``name`` the run's file-safe name.
     """
 
@@ -192,7 +192,7 @@ def execute(job: Job | dict[str, Any]) -> dict[str, Any]:
     started = time.perf_counter()
     status, error = "ok", None
     log = None
-    if job.log:                       # the notebook's own output, as it runs
+    if job.log:                       # a notebook's own output, as it runs
         Path(job.log).parent.mkdir(parents=True, exist_ok=True)
         log = open(job.log, "w")
     try:
@@ -217,7 +217,7 @@ def execute(job: Job | dict[str, Any]) -> dict[str, Any]:
 
 
 def strip_widget_state(path: Path) -> None:
-    """Drop the ipywidgets state a JupyterLab session may have saved into the notebook's metadata
+    """Drop the ipywidgets state a JupyterLab session may have saved into a notebook's metadata
     (progress bars of an older run): an executed copy shows only what this run printed."""
     if not path.is_file():
         return

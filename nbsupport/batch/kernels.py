@@ -1,11 +1,11 @@
-"""The kernels of batch runs and of the notebook tests.
+"""The kernels of batch runs and of notebook tests.
 
 Two things a reader of a batch log should not see: ipykernel's warning that the kernel "is running
 over TCP without encryption", and its "KeyboardInterrupt caught in kernel" line when the kernel is
 shut down while it handles a message. The first is fixed at its cause: the kernel manager provisions
 CurveZMQ keys (jupyter_client's ``transport_encryption``, used when the kernelspec declares
 ``curve`` support, as ipykernel's does). The second is the kernel's own log of a normal shutdown:
-batch kernels log at ``CRITICAL`` only (cell errors still reach the notebook and the summary).
+batch kernels log at ``CRITICAL`` only (cell errors still reach the executed copy and the summary).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 
 Executes notebooks with papermill, one kernel process per notebook, and writes the executed
 copies plus ``summary.json`` and ``summary.csv`` into ``--out``. Every parameter value is checked
-against the notebook's declaration before any kernel starts: a bad one exits with status 2 and a
+against a notebook's declaration before any kernel starts: a bad one exits with status 2 and a
 message naming the parameter, the value and what is allowed. A failing notebook never stops the
 others; the summary is rewritten after each notebook finishes; the exit status is 1 when any
 notebook failed. ``--describe`` prints each notebook's parameters and records and runs nothing.

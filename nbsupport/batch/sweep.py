@@ -6,7 +6,7 @@ pool or on a Dask distributed cluster, resumable, with one summary for the whole
 - Every run is named by its notebook and parameters (``05_photon_flow_v2__N_EVENTS-50__SEED-1``) and
   writes, under ``--out``: its executed copy, its records sidecar, its log (``logs/NAME.log``, the
   notebook's own output as it runs) and, when it ends, a marker ``done/NAME.json`` with its summary
-  entry, parameters and the code version (a hash of ``nbsupport`` and the notebook).
+  entry, parameters and the code version (a hash of ``nbsupport`` and of each notebook's sources).
 - Rerunning the same grid skips the runs whose marker says ``ok`` for the same parameters and code
   version and reruns the others; ``--force`` reruns everything. The summary is rebuilt from the
   markers after every finished run, so an interrupted sweep (Ctrl-C, a killed worker) loses no
@@ -76,7 +76,7 @@ def expand(grid: dict[str, list[Any]]) -> list[dict[str, Any]]:
 
 
 def run_name(notebook: str, parameters: dict[str, Any]) -> str:
-    """A file-safe name from the notebook and its swept parameters."""
+    """A file-safe name from a notebook and its swept parameters."""
     parts = [notebook]
     for key in sorted(parameters):
         text = json.dumps(parameters[key]) if not isinstance(parameters[key], str) else parameters[key]
@@ -135,7 +135,7 @@ def _finish(job: Job, run: dict[str, Any]) -> dict[str, Any]:
 
 def plan(paths: list[Path], grid: dict[str, list[Any]], overrides: dict[str, Any], profile: str, out: Path,
          timeout: float | None = None) -> list[Job]:
-    """One job per (notebook, grid point), every value checked against the notebook's declaration;
+    """One job per (notebook, grid point), every value checked against a notebook's declaration;
     a grid parameter or override a notebook does not declare is not applied to it, and one that no
     selected notebook declares is an error."""
     jobs, unused = [], set(grid) | set(overrides)

@@ -1,6 +1,6 @@
 """Monotonic and nonmonotonic immune responses in viral infection (Wang, Li and Xu, arXiv 1908.00687).
 
-Methods only (the notebook's parameters, runs, figures and claims live in
+Methods only (a notebook's parameters, runs, figures and claims live in
 :mod:`nbsupport.walkthroughs.immune_bistability`):
 
 - :mod:`~nbsupport.immune.responses`: the response functions F(y; c) = c phi(y);

@@ -4,7 +4,7 @@ README, Figure 2), by the library that builds them, with random weights (latency
 Next-ViT S/B/L are ours (:mod:`nbsupport.models.nextvit`); the others come from torchvision or
 timm, named as the library names them. Which model stands behind each point of the paper's figure
 is inferred from its accuracy, which matches the model's own paper; Swin-T is not in that figure
-and is added as a common reference. What the paper reports for each model lives with the notebook
+and is added as a common reference. What the paper reports for each model lives in the Next-ViT walkthrough's report
 that compares them.
 """
 

@@ -31,7 +31,7 @@ FILES = {
 
 
 def data_dir(path=None) -> Path:
-    """``path`` (the notebook's DATA_DIR when given) or the repository's ``data/``; it must exist."""
+    """``path`` (a notebook's DATA_DIR when given) or the repository's ``data/``; it must exist."""
     folder = Path(path).expanduser() if path else DEFAULT_DATA_DIR
     if not folder.is_dir():
         raise ValueError(f"DATA_DIR={str(folder)!r} is not a folder; it must hold the PHENIX CSV files "

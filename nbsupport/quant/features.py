@@ -5,7 +5,7 @@ and ``mobilenet_imagenet.py``) takes, for a BasicBlock ResNet, the stem output, 
 conv output (after BN and ReLU), each block's output and the logits; for MobileNetV2 the stem, every
 expand and depthwise output, every block output, the last 1x1 conv and the logits (53 features). We
 run the net in eval mode (the official code never calls ``eval()`` before its one batch, so its
-BatchNorm uses that batch's statistics; the notebook states the difference).
+BatchNorm uses that batch's statistics; notebook 03 states the difference).
 
 A tap is a module whose output is taken, or a pair (module, function) when the feature is a
 function of that output (torchvision's BasicBlock reuses one ReLU module, so its conv1 feature is

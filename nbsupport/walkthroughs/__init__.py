@@ -1,10 +1,10 @@
-"""One package per notebook of the collection (CONVENTIONS.md, "Layout").
+"""One package per notebook of the collection (README, "Layout").
 
 Each ``walkthroughs/<name>/`` holds:
 
-- ``params.py``: the declared parameters (``PARAMS``) and records (``RECORDS``) of the notebook,
+- ``params.py``: the declared parameters (``PARAMS``) and records (``RECORDS``) of a notebook,
   torch-free, read by ``nbsupport.setup``, the batch runner and ``--describe``;
-- ``experiment.py``: what the notebook computes (``run``), built on the concept packages;
+- ``experiment.py``: what a notebook computes (``run``), built on the concept packages;
 - ``report.py``: tables, figures, the paper's numbers beside ours with their source
   (``paper_vs_ours``) and the claims (``evaluate_claims``).
 

@@ -2,7 +2,7 @@
 responses in viral infection systems", Discrete Contin. Dyn. Syst. Ser. B 27 (2022), doi
 10.3934/dcdsb.2021035, arXiv 1908.00687 (no official code is known).
 
-``params`` declares the notebook's parameters and records; ``experiment`` computes the thresholds,
+``params`` declares this notebook's parameters and records; ``experiment`` computes the thresholds,
 continuation, basins and treatment courses; ``report`` draws them and decides the claims.
 """
 

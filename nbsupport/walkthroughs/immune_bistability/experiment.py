@@ -1,7 +1,7 @@
 """What notebook 06 computes, one function per experiment (Wang, Li and Xu, arXiv 1908.00687).
 
 The methods are in :mod:`nbsupport.immune` (model, responses, outcomes) and
-:mod:`nbsupport.dynamics` (continuation, integration); here they are driven with the notebook's
+:mod:`nbsupport.dynamics` (continuation, integration); here they are driven with this notebook's
 parameters and the results kept in dataclasses:
 
 - :func:`monotone_thresholds`: bilinear and saturating responses, one threshold (abstract, first claim);
@@ -9,9 +9,9 @@ parameters and the results kept in dataclasses:
   found by continuation, beside their closed forms;
 - :func:`basins_2d`, :func:`basin_slice_3d`: basins of control and rebound;
 - :func:`treatment_courses`, :func:`therapy_window`: treatment interruption;
-- :func:`run`: all of them in the notebook's order, as one :class:`Results`.
+- :func:`run`: all of them in this notebook's order, as one :class:`Results`.
 
-``cfg`` is the notebook's :class:`~nbsupport.config.Config` or the dict that
+``cfg`` is this notebook's :class:`~nbsupport.config.Config` or the dict that
 ``PARAMS.resolve`` returns: both give each parameter by its upper-case name.
 """
 
@@ -37,7 +37,7 @@ C_VALUES_NO_INFECTION = (0.05, 0.1, 0.2)
 # ----- the model and the three immune intensities --------------------------------------------
 def model_from_config(cfg: Mapping[str, Any], response: str = "nonmonotone", *,
                       eta: float | None = None) -> ImmuneModel:
-    """The model with the notebook's rate constants and the named response (``eta`` overrides ETA)."""
+    """The model with this notebook's rate constants and the named response (``eta`` overrides ETA)."""
     return make_model(cfg["LAMBDA"], cfg["D"], cfg["BETA"], cfg["A"], cfg["P"], cfg["B"],
                       cfg["ETA"] if eta is None else eta, response)
 
@@ -217,7 +217,7 @@ def basin_slice_3d(model: ImmuneModel, c: float, basins: Basins, t_end: float) -
 
 # ----- treatment interruption ----------------------------------------------------------------------
 def treatment_courses(model: ImmuneModel, c_values, cfg: Mapping[str, Any]) -> dict[str, TreatmentRun]:
-    """The five courses of the notebook: ART below the interval; ART, strong ART and none inside;
+    """The five courses of this notebook: ART below the interval; ART, strong ART and none inside;
     none above."""
     c_lo, c_mid, c_hi = c_values
     after = cfg["T_AFTER"]
@@ -260,7 +260,7 @@ def therapy_window(model: ImmuneModel, c: float, points: int, t_art: float, t_af
 # ----- everything ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Results:
-    """Everything the notebook computes; the fields after ``c_values`` are None (or empty) when
+    """Everything this notebook computes; the fields after ``c_values`` are None (or empty) when
     R0 <= 1, where no chronic state and no threshold exist."""
 
     model: ImmuneModel                         # the nonmonotone model
@@ -280,7 +280,7 @@ class Results:
 
 
 def run(cfg: Mapping[str, Any]) -> Results:
-    """Every experiment of the notebook, in its order."""
+    """Every experiment of this notebook, in its order."""
     model = model_from_config(cfg)
     th = model.thresholds()
     c_values = chosen_c(cfg, th)

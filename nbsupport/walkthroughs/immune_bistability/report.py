@@ -3,7 +3,7 @@
 Figures: response shapes, bifurcation diagrams (stable solid, unstable dashed, infeasible grey),
 phase portraits with basins, nullclines and separatrix, treatment-interruption time courses, and
 the interactive explorer (a slider for c that redraws three panels). Every function takes the
-dataclasses of :mod:`~nbsupport.walkthroughs.immune_bistability.experiment`, not the notebook's
+dataclasses of :mod:`~nbsupport.walkthroughs.immune_bistability.experiment`, not this notebook's
 globals.
 
 Only the paper's abstract could be checked, so :func:`paper_vs_ours` puts beside each measured

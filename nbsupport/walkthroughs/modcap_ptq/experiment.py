@@ -66,7 +66,7 @@ class FullPrecision:
 
 def train_models(names: Sequence[str], split: Split, epochs: int, seed: int, workers: int = 1,
                  progress=None) -> dict:
-    """The notebook's named digits nets (``MODELS``), all trained with ``seed`` and cached."""
+    """This notebook's named digits nets (``MODELS``), all trained with ``seed`` and cached."""
     specs = [(MODELS[name][0], MODELS[name][1], seed) for name in names]
     return dict(zip(names, train_nets(specs, split, epochs, cache_kind=CACHE_KIND, workers=workers,
                                       progress=progress)))

@@ -18,7 +18,7 @@ from nbsupport.params import Params, knob, record_key
 
 # Post-training quantization methods (nbsupport.quant.ptq.METHODS).
 METHODS = ("rtn", "brecq", "qdrop", "mrecg_loss", "mrecg_modcap", "random_k")
-# The notebook's nets: a small ResNet and a small MobileNetV2 at widths x1 and x0.5.
+# This notebook's nets: a small ResNet and a small MobileNetV2 at widths x1 and x0.5.
 MODEL_NAMES = ("resnet", "mbv2_x1", "mbv2_x0.5")
 # Reconstruction units (stem, blocks, head) of each net: our digits nets (smoke, default), and
 # torchvision's ResNet-18 and MobileNetV2 cut as MQBench cuts them (paper).

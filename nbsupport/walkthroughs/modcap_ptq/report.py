@@ -219,7 +219,7 @@ def bits_label(w_bits: int, a_bits: int) -> str:
 
 
 def explorer_state(studies: Study | Sequence[Study], fp_accuracy: dict[str, float] | None = None) -> ExplorerState:
-    """The explorer's state from the run's studies (one per pair of bit-widths; the notebook runs
+    """The explorer's state from the run's studies (one per pair of bit-widths; this notebook runs
     one) and the full-precision accuracies (%): a few lists per run, nothing recomputed."""
     studies = [studies] if isinstance(studies, Study) else list(studies)
     if not studies:
@@ -461,7 +461,7 @@ def paper_vs_ours(study: Study):
 
 # ---- section 7: claims --------------------------------------------------------------------------
 def evaluate_claims(study: Study) -> list[Claim]:
-    """The notebook's claims, each decided from this run's numbers: the oscillation (paper Fig. 1),
+    """This notebook's claims, each decided from this run's numbers: the oscillation (paper Fig. 1),
     MRECG's gain over BRECQ and its size by net (Table 1), and selection against random merges (a
     control the paper does not run)."""
     plan = study.plan

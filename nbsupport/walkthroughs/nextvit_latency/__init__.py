@@ -2,7 +2,7 @@
 Next Generation Vision Transformer for Efficient Deployment in Realistic Industrial Scenarios",
 arXiv 2207.05501; official code bytedance/Next-ViT.
 
-``params`` declares the notebook's parameters and records; ``experiment`` computes the sizes, the
+``params`` declares this notebook's parameters and records; ``experiment`` computes the sizes, the
 merge-BN check, the block and whole-network ablations, the latency of Next-ViT and its peers on the
 CPU (``run``) and the tiny Next-ViT on digits; ``report`` puts the paper's numbers beside ours,
 draws the figures and decides the claims.

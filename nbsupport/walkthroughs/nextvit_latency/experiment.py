@@ -281,7 +281,7 @@ def build_models(names, progress=None) -> dict[str, torch.nn.Module]:
 
 def run(models: dict[str, torch.nn.Module], x: torch.Tensor, backend: str, threads: int, warmup: int, rounds: int,
         progress=None) -> LatencyStudy:
-    """Time every model on ``backend`` at batch 1, interleaved (the notebook's main experiment);
+    """Time every model on ``backend`` at batch 1, interleaved (this notebook's main experiment);
     MACs from PyTorch's counter."""
     macs = {name: bench.count_macs(m, x.shape[-1]) for name, m in models.items()}
     timings, _ = time_models(models, x, backend, threads, warmup, rounds, progress=progress)

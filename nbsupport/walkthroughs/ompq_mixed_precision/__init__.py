@@ -1,7 +1,7 @@
 """OMPQ walkthrough (notebook 03): Ma et al., "OMPQ: Orthogonal Mixed Precision Quantization",
 AAAI 2023, arXiv 2109.07865; official code MAC-AutoML/OMPQ.
 
-``params`` declares the notebook's parameters and records; ``experiment`` runs every experiment of
+``params`` declares this notebook's parameters and records; ``experiment`` runs every experiment of
 one seed on a trained digits net (ORM, allocations, sampled configurations, per-layer sensitivity,
 search cost, the official solver, BRECQ) and times the search on full-size torchvision nets;
 ``report`` turns the results into tables, figures, records, the paper's numbers beside ours and the

@@ -48,7 +48,7 @@ ORM_BATCH_FULLSIZE = 32     # images of the timed full-size search (the official
 
 @dataclass(frozen=True)
 class Plan:
-    """The sizes of one run, from the notebook's parameters (:func:`plan_of`)."""
+    """The sizes of one run, from this notebook's parameters (:func:`plan_of`)."""
 
     budgets: tuple[float, ...]            # average weight bits
     beta: float                           # OMPQ's beta for the main table
@@ -511,7 +511,7 @@ def seed_job(spec: dict) -> SeedResult:
 
 
 def run(nets: Sequence, split, seeds: Sequence[int], plan: Plan, workers: int = 1, progress=None) -> list[SeedResult]:
-    """The notebook's main experiment: :func:`run_seed` for every (net, seed), in worker processes."""
+    """This notebook's main experiment: :func:`run_seed` for every (net, seed), in worker processes."""
     from nbsupport.parallel import run_jobs
 
     jobs = [{"fp_model": m, "split": split, "seed": s, "plan": plan} for m, s in zip(nets, seeds)]

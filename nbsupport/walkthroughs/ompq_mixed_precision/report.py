@@ -2,7 +2,7 @@
 (OMPQ, arXiv 2109.07865).
 
 Everything here takes the results of :mod:`.experiment` (:class:`~.experiment.SeedResult` per seed,
-:class:`~.experiment.FullsizeTiming` per full-size net), never the notebook's globals. Functions named
+:class:`~.experiment.FullsizeTiming` per full-size net), never this notebook's globals. Functions named
 ``*_records`` return the record keys and values of one section (declared in :mod:`.params`);
 :func:`record_all` stores them without printing.
 """
@@ -98,7 +98,7 @@ def proxy_records(corr) -> dict[str, Any]:
 
 
 def layer_records(per_layer) -> dict[str, Any]:
-    return {"ompq.layer_spearman.c_beta": round(float(per_layer["c_i, the notebook's beta"].mean()), 3),
+    return {"ompq.layer_spearman.c_beta": round(float(per_layer["c_i, this run's beta"].mean()), 3),
             "ompq.layer_spearman.hessian": round(float(per_layer["Hessian trace / P"].mean()), 3)}
 
 
@@ -276,7 +276,7 @@ def per_layer_table(results: Sequence[SeedResult]):
     rows = []
     for r in results:
         pl = per_layer_frame(r)
-        signals = {"-gamma (more orthogonal)": -pl.gamma, "c_i, the notebook's beta": pl.c_beta,
+        signals = {"-gamma (more orthogonal)": -pl.gamma, "c_i, this run's beta": pl.c_beta,
                    "c_i, beta = 10": pl.c_beta10, "Hessian trace / P": pl.trace_per_param, "1 / P": 1 / pl.params}
         rows.append({"seed": r.seed, **{k: spearman(v, pl.delta_ce_2) for k, v in signals.items()}})
     return pd.DataFrame(rows).set_index("seed")
@@ -564,7 +564,7 @@ def evaluate_claims(results: Sequence[SeedResult], fullsize: Sequence[FullsizeTi
         f"{rho:+.2f}; unweighted bit count {corr.loc['sum_bits', 'within band, accuracy']:+.2f}, "
         f"HAWQ's Omega {corr.loc['hawq_omega', 'within band, accuracy']:+.2f}"))
     pl = per_layer_table(results)
-    c_col = "c_i, the notebook's beta"
+    c_col = "c_i, this run's beta"
     claims.append(Claim(
         "ompq.layer_importance",
         "ORM importance ranks the layers' sensitivity (Spearman of c_i with Delta CE at 2 bits > 0, mean over seeds)",

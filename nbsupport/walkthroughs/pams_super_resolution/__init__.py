@@ -2,7 +2,7 @@
 Super-Resolution via Parameterized Max Scale", ECCV 2020, arXiv 2011.04212; official code
 colorjam/PAMS.
 
-``params`` declares the notebook's parameters and records; ``experiment`` loads the images, trains
+``params`` declares this notebook's parameters and records; ``experiment`` loads the images, trains
 the full-precision EDSR teacher and quantizes it with every arm (PTQ and QAT min-max, PACT, PAMS,
 PAMS + SKT) at every bit-width; ``report`` draws the tables and figures, sets the paper's numbers
 beside ours and decides the claims. The methods live in :mod:`nbsupport.sr`,

@@ -2,7 +2,7 @@
 
 The event counts and grid sizes change with the profile; the model's inputs (mean saturation scale,
 field, intrinsic anisotropy, coupling, glasma window, gluon distribution, fit window) have one value
-in every profile, written in the notebook's parameters cell, and can each be overridden.
+in every profile, written in this notebook's parameters cell, and can each be overridden.
 Imports numpy-only modules (the choice lists of :mod:`nbsupport.physics.glasma` and
 :mod:`nbsupport.physics.photons`), never torch.
 """
