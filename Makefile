@@ -7,8 +7,9 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 EXTRAS ?= dl,test,cluster,browser
 JOBS   ?= 1
+SEEDS  ?= 0,1,2,3,4
 
-.PHONY: venv chromium run test test-fast test-unit test-smoke test-browser test-nbval lab clean
+.PHONY: venv chromium run robustness test test-fast test-unit test-smoke test-browser test-nbval lab clean
 
 venv: $(STAMP)
 
@@ -25,6 +26,14 @@ $(STAMP): pyproject.toml constraints.txt
 run: venv
 	$(PY) -m nbsupport.run --profile default --out runs --jobs $(JOBS); status=$$?; \
 	$(PY) -m nbsupport.site runs; exit $$status
+
+# The whole collection, default profile, over five seeds (a resumable sweep: rerunning skips the
+# finished runs; JOBS=N runs N notebooks at a time, SCHEDULER=tcp://HOST:8786 sends them to Dask).
+# runs/robustness/claims.csv and claims.md count, per claim, the seeds that gave each verdict.
+robustness: venv
+	$(PY) -m nbsupport.run --profile default -g SEED $(SEEDS) --out runs/robustness --jobs $(JOBS) \
+	  $(if $(SCHEDULER),--scheduler $(SCHEDULER)); status=$$?; \
+	$(PY) -m nbsupport.site runs/robustness; cat runs/robustness/claims.md; exit $$status
 
 # Tier 1: unit tests of nbsupport.  Tier 2: papermill smoke run of every notebook.
 test-unit: venv

@@ -6,7 +6,8 @@ Notebooks stay narrative; everything that computes lives here, in three kinds of
 - the collection core, re-exported here where every notebook uses it: :func:`setup` validates a
   notebook's declared parameters, resolves its profile, seeds, picks the device and applies the plot
   style; :func:`record` stores one declared result of the run; :func:`claim` registers one of the
-  paper's claims with the verdict this run gave; :func:`claims_table` prints the verdict table.
+  paper's claims (a :class:`Claim` decided by a helper of :mod:`nbsupport.verdicts`: reproduced, not
+  reproduced or inconclusive); :func:`claims_table` prints the verdict table.
   ``batch`` runs notebooks (``python -m nbsupport.run``), sweeps and renders run folders;
 - concept packages, methods only (``quant``, ``models``, ``sr``, ``physics``, ``dynamics``,
   ``immune``), imported by the walkthroughs that need them;
@@ -17,7 +18,7 @@ Notebooks stay narrative; everything that computes lives here, in three kinds of
 """
 
 from nbsupport.config import PROFILES, Config, setup
-from nbsupport.records import all_claims, all_records, claim, claims_table, record
+from nbsupport.records import Claim, all_claims, all_records, claim, claims_table, record
 
 __all__ = [
     "PROFILES",
@@ -25,6 +26,7 @@ __all__ = [
     "setup",
     "record",
     "all_records",
+    "Claim",
     "claim",
     "all_claims",
     "claims_table",

@@ -301,6 +301,14 @@ class RecordKey:
     unit: str
     meaning: str
     when: str = ""
+    timing: bool | None = None
+
+    @property
+    def depends_on_machine(self) -> bool:
+        """Whether the value depends on the machine's speed (a duration, a speed-up, anything
+        decided from timings): such records may differ between two runs of the same code; all
+        others must not. Durations (unit ``s``, ``ms``, ...) are timings unless said otherwise."""
+        return self.timing if self.timing is not None else self.unit.split("/")[0].strip() in TIMING_UNITS
 
     @property
     def regex(self) -> re.Pattern:
@@ -312,8 +320,13 @@ class RecordKey:
         return bool(self.regex.match(key))
 
 
-def record_key(pattern: str, unit: str, meaning: str, when: str = "") -> RecordKey:
-    return RecordKey(pattern, unit, meaning, when)
+TIMING_UNITS = ("s", "ms", "us", "ms per iteration", "s per 1k iterations")
+
+
+def record_key(pattern: str, unit: str, meaning: str, when: str = "", timing: bool | None = None) -> RecordKey:
+    """Declare a record; ``timing=True`` for a value derived from timings that is not itself a
+    duration (a speed-up, a ratio of latencies), so the same-records check leaves it out."""
+    return RecordKey(pattern, unit, meaning, when, timing)
 
 
 def declared_pattern(key: str, records: Sequence[RecordKey]) -> RecordKey | None:

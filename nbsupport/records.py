@@ -15,33 +15,58 @@ import json
 import math
 import os
 import textwrap
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
 from nbsupport.params import RecordKey, declared_pattern
+from nbsupport.verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Decision
 
 RECORDS_FILE_ENV = "NBSUPPORT_RECORDS_FILE"
 RECORD_MIMETYPE = "application/vnd.nbsupport.record+json"
 MAX_LIST_LENGTH = 100
 
-VERDICT_HOLDS = "reproduced"
-VERDICT_FAILS = "not reproduced"
+VERDICT_HOLDS = REPRODUCED
+VERDICT_FAILS = NOT_REPRODUCED
+VERDICT_INCONCLUSIVE = INCONCLUSIVE
 VERDICT_SMOKE = "not evaluated (smoke)"
+TIMING_MARK = " [timed]"
 
 
 @dataclass(frozen=True)
 class Claim:
-    """One claim of the paper: a key, the statement in words, whether this run's numbers bear it
-    out, which numbers decided it, and the verdict shown (set when it is registered)."""
+    """One claim of the paper: a key, the statement in words, and the :class:`~nbsupport.verdicts.
+    Decision` this run's numbers gave (verdict, effect, interval, n, statistic, evidence).
+    ``verdict`` is what the table shows: the decision's, or ``not evaluated (smoke)``."""
 
     key: str
     statement: str
-    holds: bool
-    evidence: str
+    decision: Decision
     verdict: str = ""
+
+    def __post_init__(self):
+        if not isinstance(self.decision, Decision):
+            raise ValueError(f"claim {self.key!r}: decide it with a helper of nbsupport.verdicts (got "
+                             f"{type(self.decision).__name__}, not a Decision)")
+        if not self.verdict:
+            object.__setattr__(self, "verdict", self.decision.verdict)
+
+    @property
+    def holds(self) -> bool | None:
+        return self.decision.holds
+
+    @property
+    def evidence(self) -> str:
+        return self.decision.evidence
+
+    def as_dict(self) -> dict[str, Any]:
+        d = self.decision
+        return {"key": self.key, "statement": self.statement, "verdict": self.verdict,
+                "decided": d.verdict, "holds": d.holds, "evidence": d.evidence,
+                "effect": _plain(d.effect, self.key), "interval": _plain(list(d.interval) if d.interval else None, self.key),
+                "n": d.n, "statistic": d.statistic}
 
 
 _state: dict[str, Any] = {"notebook": None, "profile": None, "records": {}, "claims": {}, "declared": None}
@@ -132,27 +157,18 @@ def format_records(names: Sequence[str]) -> str:
     return "\n".join(f"{n:<{width}}  {v}" for n, v in rows)
 
 
-def claim(key: str | Claim, statement: str | None = None, holds: Any = None, evidence: str = "") -> Claim:
-    """Register one claim of the paper and whether this run's numbers bear it out: a :class:`Claim`
-    (as a walkthrough's ``evaluate_claims`` returns them) or its four fields.
-
-    ``holds`` must be computed from the run (a comparison of its own numbers), never a constant;
-    ``evidence`` says which numbers decided it. In the smoke profile the verdict is shown as
-    ``not evaluated (smoke)``, because smoke sizes are too small to decide anything.
-    """
-    if isinstance(key, Claim):
-        key, statement, holds, evidence = key.key, key.statement, key.holds, key.evidence
-    if not isinstance(holds, (bool, np.bool_)):
-        raise ValueError(f"claim {key!r}: holds must be a boolean computed from the run, got {type(holds).__name__}")
-    holds = bool(holds)
-    if _state["profile"] == "smoke":
-        verdict = VERDICT_SMOKE
-    else:
-        verdict = VERDICT_HOLDS if holds else VERDICT_FAILS
-    item = Claim(key=key, statement=statement, holds=holds, evidence=str(evidence), verdict=verdict)
-    _state["claims"][key] = item
+def claim(item: Claim) -> Claim:
+    """Register one claim of the paper (as a walkthrough's ``evaluate_claims`` returns them) with
+    the verdict this run's numbers gave through :mod:`nbsupport.verdicts`. In the smoke profile the
+    verdict shown is ``not evaluated (smoke)``, because smoke sizes are too small to decide anything;
+    the decision is still computed and kept."""
+    if not isinstance(item, Claim):
+        raise ValueError(f"claim() takes a Claim, got {type(item).__name__}")
+    verdict = VERDICT_SMOKE if _state["profile"] == "smoke" else item.decision.verdict
+    item = Claim(item.key, item.statement, item.decision, verdict)
+    _state["claims"][item.key] = item
     _write_sidecar()
-    _show(f"[claim] {key}: {'holds' if holds else 'does not hold'} -- {evidence}", asdict(item))
+    _show(f"[claim] {item.key}: {item.decision.verdict} -- {item.evidence}", item.as_dict())
     return item
 
 
@@ -168,19 +184,31 @@ def format_claims_table() -> str:
     if not rows:
         return "no claims registered"
     key_w = max(len("claim"), *(len(c.key) for c in rows))
-    verdict_w = max(len("verdict"), *(len(c.verdict) for c in rows))
+    verdict_w = max(len("verdict"), *(len(c.verdict) + len(TIMING_MARK) for c in rows))
     indent = " " * (key_w + verdict_w + 4)
     lines = [f"{'claim':<{key_w}}  {'verdict':<{verdict_w}}  statement", "-" * (key_w + verdict_w + 60)]
+    timed = [c for c in rows if c.decision.from_timings and c.verdict != VERDICT_SMOKE]
     for c in rows:
         wrapped = textwrap.wrap(c.statement, 60) or [""]
-        lines.append(f"{c.key:<{key_w}}  {c.verdict:<{verdict_w}}  {wrapped[0]}")
+        shown = c.verdict + (TIMING_MARK if c in timed else "")
+        lines.append(f"{c.key:<{key_w}}  {shown:<{verdict_w}}  {wrapped[0]}")
         lines.extend(indent + more for more in wrapped[1:])
-    n_ok = sum(c.verdict == VERDICT_HOLDS for c in rows)
     if _state["profile"] == "smoke":
         lines.append(f"smoke profile: {len(rows)} claims computed, none evaluated")
     else:
-        lines.append(f"{n_ok} of {len(rows)} claims reproduced")
+        lines.append(verdict_counts_line([c.verdict for c in rows]))
+        if timed:
+            lines.append(f"{TIMING_MARK.strip()} decided on this machine's timings: may differ on another machine or under load")
     return "\n".join(lines)
+
+
+def verdict_counts_line(verdicts: Sequence[str]) -> str:
+    """'4 of 6 claims reproduced, 1 not reproduced, 1 inconclusive' (zero counts left out)."""
+    n = len(verdicts)
+    ok = sum(v == VERDICT_HOLDS for v in verdicts)
+    rest = [f"{k} {label}" for label in (VERDICT_FAILS, VERDICT_INCONCLUSIVE)
+            if (k := sum(v == label for v in verdicts))]
+    return ", ".join([f"{ok} of {n} claims reproduced", *rest])
 
 
 def _write_sidecar() -> None:
@@ -191,7 +219,7 @@ def _write_sidecar() -> None:
         "notebook": _state["notebook"],
         "profile": _state["profile"],
         "records": _state["records"],
-        "claims": [asdict(c) for c in _state["claims"].values()],
+        "claims": [c.as_dict() for c in _state["claims"].values()],
     }
     target = Path(path)
     tmp = target.with_suffix(target.suffix + ".tmp")

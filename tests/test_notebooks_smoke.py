@@ -1,7 +1,9 @@
 """Tier 2: every notebook of the collection runs with PROFILE="smoke" through the batch runner
-and produces exactly the records its walkthrough declares (other tools read them by name)."""
+and produces exactly the records its walkthrough declares (other tools read them by name), and a
+second run from an empty model cache gives the same records apart from timings."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -15,10 +17,13 @@ SMOKE_BUDGET_S = 30.0  # README, "Profiles and parameters": the smoke profile ta
 NOTEBOOK_PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
 
 
-def run_smoke(path, out, *parameters):
+FIRST_RUNS: dict[str, dict] = {}   # each notebook's first smoke run in this session, for the repeat test
+
+
+def run_smoke(path, out, *parameters, env=None):
     result = subprocess.run([sys.executable, "-m", "nbsupport.run", str(path), "--profile", "smoke",
                              "--out", str(out), *parameters], cwd=ROOT, capture_output=True, text=True,
-                            timeout=600)
+                            timeout=600, env=env)
     summary = json.loads((out / "summary.json").read_text())["runs"]
     assert len(summary) == 1, result.stdout + result.stderr
     entry = summary[0]
@@ -31,6 +36,7 @@ def run_smoke(path, out, *parameters):
 def test_notebook_runs_in_smoke_profile_with_exactly_its_declared_records(path, tmp_path):
     _, declared = declarations(path.stem)
     entry = run_smoke(path, tmp_path)
+    FIRST_RUNS[path.stem] = entry
     produced = set(entry["records"])
     undeclared = sorted(k for k in produced if declared_pattern(k, declared) is None)
     missing = [r.pattern for r in declared if not r.when and not any(r.matches(k) for k in produced)]
@@ -39,6 +45,23 @@ def test_notebook_runs_in_smoke_profile_with_exactly_its_declared_records(path, 
     assert entry["claims"], "a notebook registers its claims in every profile"
     assert all(c["verdict"] == "not evaluated (smoke)" for c in entry["claims"])
     assert entry["duration_s"] <= SMOKE_BUDGET_S, f"smoke run took {entry['duration_s']} s"
+
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=[p.stem for p in NOTEBOOK_PATHS])
+def test_a_second_smoke_run_from_an_empty_cache_repeats_every_record_but_timings(path, tmp_path):
+    """Same code, same parameters, same machine: the same records, apart from those that depend on
+    the machine's speed (declared durations and ratios of timings). The second run trains its
+    models again in a fresh cache, so nothing is merely read back from the first."""
+    _, declared = declarations(path.stem)
+    first = FIRST_RUNS.get(path.stem) or run_smoke(path, tmp_path / "first")
+    env = {**os.environ, "NBSUPPORT_CACHE": str(tmp_path / "cache")}
+    second = run_smoke(path, tmp_path / "second", env=env)
+    stable = lambda r: {k: v for k, v in r["records"].items()                      # noqa: E731
+                        if not declared_pattern(k, declared).depends_on_machine}
+    a, b = stable(first), stable(second)
+    differ = {k: (a.get(k), b.get(k)) for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)}
+    assert not differ, f"records that differ between two smoke runs: {differ}"
 
 
 @pytest.mark.smoke

@@ -30,7 +30,8 @@ walkthrough = types.SimpleNamespace(PARAMS=Params("good", [knob("SCALE", float, 
                                     RECORDS=[record_key("good.value", "", "twice the scale")])
 nbsupport.setup(walkthrough, globals(), verbose=False)
 nbsupport.record("good.value", 2 * SCALE)
-nbsupport.claim("doubles", "twice the scale is larger than the scale", 2 * SCALE > SCALE, f"{2 * SCALE} > {SCALE}")
+from nbsupport.verdicts import exact
+nbsupport.claim(nbsupport.Claim("doubles", "twice the scale is larger than the scale", exact(2 * SCALE > SCALE, f"{2 * SCALE} > {SCALE}")))
 """
 BAD = """
 import types
@@ -118,7 +119,7 @@ def test_an_empty_value_stays_an_empty_string():
     ("06_immune_bistability", ["-g", "EPS", "0.2,1.5"], "EPS=1.5 is not allowed"),
     ("06_immune_bistability", ["-p", "DATA_DIR", "/nowhere/at/all"], "DATA_DIR='/nowhere/at/all' is not an existing"),
     ("01_modcap_ptq", ["-p", "W_BITS", "9"], "W_BITS=9 is not allowed"),
-    ("01_modcap_ptq", ["-p", "K", "7"], "K=7 is not allowed"),
+    ("01_modcap_ptq", ["-p", "K", "11"], "K=11 is not allowed"),
     ("02_nextvit_latency", ["-p", "BACKEND", "tensorrt"], "'tensorrt'"),
     ("02_nextvit_latency", ["-p", "THREADS", "0"], "THREADS=0 is not allowed"),
     ("02_nextvit_latency", ["-p", "MODELS", '["nextvit_s", "vgg16"]'], "vgg16"),

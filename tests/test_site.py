@@ -40,3 +40,16 @@ def test_site_renders_notebooks_with_inlined_figures_and_an_index(tmp_path):
 def test_a_folder_without_a_summary_is_refused(tmp_path):
     with pytest.raises(SystemExit, match="summary.json"):
         site.build(tmp_path)
+
+
+def test_site_counts_each_claims_verdicts_over_several_runs(tmp_path):
+    def claim(verdict):
+        return {"key": "bistable", "statement": "two stable states", "holds": None, "evidence": "", "verdict": verdict}
+    runs = [fake_run(tmp_path, f"06_immune_bistability__SEED-{s}", "ok", [claim(v)], {"SEED": s})
+            for s, v in enumerate(["reproduced", "inconclusive", "reproduced"])]
+    (tmp_path / "summary.json").write_text(json.dumps({"runs": runs}))
+    text = site.build(tmp_path).read_text()
+    assert "How robust is each claim" in text and "id='robustness'" in text
+    row = text[text.index("id='robustness'"):].split("</tr>")[1]
+    assert "<td class='reproduced'>2</td>" in row and "<td class='inconclusive'>1</td>" in row and "<td>3</td>" in row
+    assert "1 / 1" in text and "0 / 1 (1 inconclusive)" in text

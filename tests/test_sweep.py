@@ -53,10 +53,14 @@ def test_claim_counts_over_a_grid():
     def claim(key, verdict):
         return {"key": key, "statement": key, "verdict": verdict}
     runs = [{"notebook": "a", "claims": [claim("x", "reproduced"), claim("y", "not reproduced")]},
-            {"notebook": "a", "claims": [claim("x", "reproduced"), claim("y", "reproduced")]},
+            {"notebook": "a", "claims": [claim("x", "reproduced"), claim("y", "inconclusive")]},
             {"notebook": "a", "claims": [claim("x", "not evaluated (smoke)")]}]
-    counts = {c["claim"]: (c["reproduced"], c["evaluated"]) for c in summary.claim_counts(runs)}
-    assert counts == {"x": (2, 2), "y": (1, 2)}
+    counts = {c["claim"]: (c["reproduced"], c["not reproduced"], c["inconclusive"], c["evaluated"])
+              for c in summary.claim_counts(runs)}
+    assert counts == {"x": (2, 0, 0, 2), "y": (0, 1, 1, 2)}
+    table = summary.claims_markdown(runs).splitlines()
+    assert table[0] == "| notebook | claim | reproduced | not reproduced | inconclusive |"
+    assert table[3] == "| a | `y` | 0 | 1 | 1 |"
 
 
 def test_the_code_version_follows_the_package_and_the_notebook_sources(tmp_path):

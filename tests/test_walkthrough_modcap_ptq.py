@@ -51,9 +51,11 @@ def test_profiles_resolve():
     ({"W_BITS": 9}, "W_BITS=9 is not allowed"),
     ({"A_BITS": 1}, "A_BITS=1 is not allowed"),
     ({"W_BITS": 2.5}, "W_BITS=2.5 is not allowed"),
-    ({"K": 7}, "K=7 is not allowed; choose 0 .. 5"),
+    ({"K": 7, "MODELS": ["resnet", "mbv2_x0.5"]}, "K=7 is not allowed; choose 0 .. 5"),
     ({"K": -1}, "K=-1 is not allowed"),
-    ({"K_SWEEP": [2, 6]}, "K_SWEEP=[2, 6] is not allowed; choose 0 .. 5"),
+    ({"K_SWEEP": [2, 6], "MODELS": ["resnet"]}, "K_SWEEP=[2, 6] is not allowed; choose 0 .. 5"),
+    ({"N_SEEDS": 2, "N_SEEDS_OTHERS": 3}, "N_SEEDS_OTHERS=3 is not allowed; choose 1 .. N_SEEDS=2"),
+    ({"RANDOM_DRAWS": 0}, "RANDOM_DRAWS=0 is not allowed"),
     ({"METHODS": ["brecq", "adaquant"]}, "METHODS=['brecq', 'adaquant'] is not allowed"),
     ({"METHODS": []}, "METHODS=[] is not allowed"),
     ({"METHODS": ["rtn", "mrecg_loss"]}, "it must include 'brecq'"),
@@ -89,14 +91,54 @@ def test_records_are_declared_once_and_match_the_keys_a_run_writes():
 
     keys = ["modcap.fp_acc.mbv2_x0.5", "modcap.recon_seconds_per_1k_iters", "modcap.unit_loss.mbv2_x0.5.brecq",
             "modcap.selected_units.resnet", "modcap.acc.mbv2_x0.5.mrecg_loss.w2a4.mean",
-            "modcap.acc.resnet.rtn.w8a8.std"]
+            "modcap.acc.resnet.rtn.w8a8.std", "modcap.random_k.percentile.mbv2_x0.5"]
     for key in keys:
         assert declared_pattern(key, RECORDS) is not None, key
     assert declared_pattern("modcap.accuracy.resnet", RECORDS) is None
     assert len({r.pattern for r in RECORDS}) == len(RECORDS)
 
 
-# ---- claims, decided both ways, on hand-made studies (no torch needed) ---------------------------
+# ---- claims, decided both ways, on hand-built numbers and hand-made studies ----------------------
+def test_oscillation_decision_counts_falls_on_every_seed():
+    from nbsupport.walkthroughs.modcap_ptq.report import decide_oscillation
+
+    holds = decide_oscillation([[3, 6, 8, 10], [3, 6]], transitions=[4, 7, 9, 11])
+    assert holds.verdict == "reproduced" and "of which [4, 2] enter" in holds.evidence
+    fails = decide_oscillation([[3, 6, 8, 10], [5]], transitions=[4, 7, 9, 11])   # one seed falls once
+    assert fails.verdict == "not reproduced"
+    assert decide_oscillation([], transitions=[4]).verdict == "not reproduced"
+
+
+def test_beats_decision_is_paired_over_seeds_and_resolves_one_image():
+    from nbsupport.walkthroughs.modcap_ptq.report import decide_beats
+
+    assert decide_beats([54.0, 55.0, 56.0], [50.0, 50.5, 51.5], 599, "m - b").verdict == "reproduced"
+    assert decide_beats([48.0, 49.0, 49.5], [50.0, 50.5, 51.5], 599, "m - b").verdict == "not reproduced"
+    # seeds disagree: the t interval straddles 0
+    assert decide_beats([53.0, 48.0, 51.0], [50.0, 50.0, 50.0], 599, "m - b").verdict == "inconclusive"
+    # one seed, a difference of less than one test image: not resolved
+    one = decide_beats([50.1], [50.0], 599, "m - b")
+    assert one.verdict == "inconclusive" and one.n == 1
+
+
+def test_gain_decision_compares_the_gains_seed_by_seed():
+    from nbsupport.walkthroughs.modcap_ptq.report import decide_gain_larger
+
+    assert decide_gain_larger([6.0, 7.0, 6.5], [2.0, 2.5, 1.5], 599).verdict == "reproduced"
+    assert decide_gain_larger([2.0, 2.5, 1.5], [15.0, 14.0, 16.0], 599).verdict == "not reproduced"
+    assert decide_gain_larger([6.0, 1.0, 4.0], [3.0, 3.0, 3.0], 599).verdict == "inconclusive"
+
+
+def test_selection_decision_ranks_mrecg_among_the_random_draws():
+    from nbsupport.walkthroughs.modcap_ptq.report import decide_selection
+
+    draws = [[40.0, 41.0, 42.0, 43.0, 44.0]] * 3
+    top = decide_selection([45.0, 46.0, 45.5], draws)
+    assert top.verdict == "reproduced" and top.effect == 100 and top.n == 15
+    assert decide_selection([39.0, 38.0, 40.0], draws).verdict == "not reproduced"
+    assert decide_selection([42.0, 42.5, 41.5], draws).verdict == "inconclusive"   # about the median
+
+
 class _Recon:
     def __init__(self, losses, groups=None):
         self.unit_losses = losses
@@ -112,55 +154,117 @@ class _Run:
         self.groups = self.recon.groups
 
 
-def _study(gains_small, gains_resnet, random_gap):
+def _study(gains_small, gains_large, random_gaps, qdrop_gap=1.0, large="mbv2_x1"):
     pytest.importorskip("pandas")
     torch = pytest.importorskip("torch")  # noqa: F841 (the experiment module imports torch)
     from nbsupport.walkthroughs.modcap_ptq.experiment import Plan, PTQResult, Study
 
-    plan = Plan(models=["resnet", "mbv2_x0.5"], main_model="mbv2_x0.5",
-                methods=["rtn", "brecq", "mrecg_loss", "random_k"], seeds=[0, 1], w_bits=2, a_bits=4, iters=10,
-                n_calib=8, k=3, k_sweep=[], stride_penalty=1.0)
+    plan = Plan(models=[large, "mbv2_x0.5"], main_model="mbv2_x0.5",
+                methods=["rtn", "brecq", "qdrop", "mrecg_loss", "random_k"], seeds=[0, 1, 2], w_bits=2, a_bits=4,
+                iters=10, n_calib=8, k=3, k_sweep=[], stride_penalty=1.0, one_seed_methods=("qdrop",),
+                random_draws=len(random_gaps))
     results = []
     for seed in plan.seeds:
-        for model, gain in (("mbv2_x0.5", gains_small[seed]), ("resnet", gains_resnet[seed])):
-            results.append(PTQResult(model, 0, _Run("brecq", seed, 50.0)))
-            results.append(PTQResult(model, 3, _Run("mrecg_loss", seed, 50.0 + gain)))
-        results.append(PTQResult("mbv2_x0.5", 3, _Run("random_k", seed, 50.0 + gains_small[seed] - random_gap)))
-    return Study(plan, results, 1.0)
+        for model, gain in (("mbv2_x0.5", gains_small[seed]), (large, gains_large[seed])):
+            results.append(PTQResult(model, 0, _Run("brecq", seed, 50.0 + seed)))
+            results.append(PTQResult(model, 3, _Run("mrecg_loss", seed, 50.0 + seed + gain)))
+        for draw, gap in enumerate(random_gaps):
+            results.append(PTQResult("mbv2_x0.5", 3, _Run("random_k", seed, 50.0 + seed + gains_small[seed] - gap),
+                                     draw))
+    results.append(PTQResult("mbv2_x0.5", 0, _Run("qdrop", 0, 50.0 + gains_small[0] - qdrop_gap)))
+    return Study(plan, results, 1.0, n_test=599)
+
+
+CLAIM_KEYS = {"oscillation_small_mbv2", "mrecg_beats_brecq", "mrecg_beats_brecq_mbv2_x1", "mrecg_beats_qdrop",
+              "gain_larger_on_small_net", "selection_beats_random"}
 
 
 def test_claims_hold_when_the_run_shows_them():
-    from nbsupport.walkthroughs.modcap_ptq.report import evaluate_claims
+    from nbsupport.walkthroughs.modcap_ptq.report import evaluate_claims, random_k_percentile
 
-    claims = {c.key: c for c in evaluate_claims(_study([3.0, 2.0], [0.5, 0.0], random_gap=1.0))}
-    assert set(claims) == {"oscillation_small_mbv2", "mrecg_beats_brecq", "gain_larger_on_small_net",
-                           "selection_beats_random"}
-    assert all(c.holds for c in claims.values()), claims
-    assert "[3.0, 2.0]" in claims["mrecg_beats_brecq"].evidence
+    study = _study([6.0, 7.0, 6.5], [2.0, 2.5, 1.5], random_gaps=[1.0, 2.0, 0.5, 3.0, 1.5])
+    claims = {c.key: c for c in evaluate_claims(study)}
+    assert set(claims) == CLAIM_KEYS
+    assert all(c.verdict == "reproduced" for c in claims.values()), claims
+    assert "every one of 3 seeds" in claims["oscillation_small_mbv2"].statement
+    assert "(1 seed)" in claims["mrecg_beats_qdrop"].statement
+    assert "paired over 3 seeds" in claims["mrecg_beats_brecq"].statement
+    assert claims["selection_beats_random"].decision.n == 15
+    assert random_k_percentile(study, "mbv2_x0.5") == 100.0
+    assert random_k_percentile(study, "mbv2_x1") is None
 
 
 def test_claims_fail_when_the_run_does_not_show_them():
+    from nbsupport.walkthroughs.modcap_ptq.report import evaluate_claims, random_k_percentile
+
+    study = _study([-1.0, -2.0, -1.5], [15.0, 14.0, 16.0], random_gaps=[-1.0, -2.0, -0.5, -3.0, -1.5], qdrop_gap=-2.0)
+    claims = {c.key: c for c in evaluate_claims(study)}
+    for key in ("mrecg_beats_brecq", "mrecg_beats_qdrop", "gain_larger_on_small_net", "selection_beats_random"):
+        assert claims[key].verdict == "not reproduced", claims[key]
+    assert claims["mrecg_beats_brecq_mbv2_x1"].verdict == "reproduced"
+    assert claims["oscillation_small_mbv2"].verdict == "reproduced"   # the hand-made losses fall three times
+    assert random_k_percentile(study, "mbv2_x0.5") == 0.0
+
+
+def test_claims_are_inconclusive_within_the_spread_over_seeds():
     from nbsupport.walkthroughs.modcap_ptq.report import evaluate_claims
 
-    claims = {c.key: c for c in evaluate_claims(_study([3.0, -1.0], [4.0, 4.0], random_gap=-0.5))}
-    assert not claims["mrecg_beats_brecq"].holds          # one seed loses
-    assert not claims["gain_larger_on_small_net"].holds   # the ResNet gains more
-    assert not claims["selection_beats_random"].holds     # random merges do better
-    assert claims["oscillation_small_mbv2"].holds         # the hand-made losses fall three times
+    study = _study([5.0, -3.0, 1.0], [1.0, 1.5, 0.5], random_gaps=[1.0, -1.0, 0.5, -0.5, 0.0])
+    claims = {c.key: c for c in evaluate_claims(study)}
+    for key in ("mrecg_beats_brecq", "gain_larger_on_small_net", "selection_beats_random"):
+        assert claims[key].verdict == "inconclusive", claims[key]
+
+
+def test_without_both_widths_there_is_no_width_claim_and_resnet_merging_nothing_is_unresolved():
+    from nbsupport.walkthroughs.modcap_ptq.report import evaluate_claims
+
+    claims = {c.key: c for c in evaluate_claims(_study([3.0, 2.0, 4.0], [0.0, 0.0, 0.0], [1.0] * 5,
+                                                       large="resnet"))}
+    assert "gain_larger_on_small_net" not in claims
+    assert claims["mrecg_beats_brecq_resnet"].verdict == "inconclusive"   # identical runs: 0 +- one image
+
+
+def test_random_draws_are_distinct_and_the_first_is_the_single_run_draw():
+    pytest.importorskip("torch")
+    from nbsupport.quant import selection
+    from nbsupport.walkthroughs.modcap_ptq.experiment import random_pair_draws
+
+    draws = random_pair_draws(13, 3, seed=1, draws=5)
+    assert len(draws) == 5 and len({tuple(d) for d in draws}) == 5
+    assert draws[0] == selection.random_pairs(13, 3, np.random.default_rng(1 + 7919))
+    assert draws == random_pair_draws(13, 3, seed=1, draws=5)
+    assert len(random_pair_draws(8, 5, seed=0, draws=5)) == 1   # only one set of 5 of the 5 block pairs
 
 
 def test_paired_differences_and_summary_use_the_same_seed():
-    study = _study([3.0, 2.0], [0.5, 0.0], random_gap=1.0)
-    assert study.paired_differences("mbv2_x0.5", "mrecg_loss", "brecq").tolist() == [3.0, 2.0]
+    study = _study([3.0, 2.0, 4.0], [0.5, 0.0, 1.0], random_gaps=[1.0, 3.0])
+    assert study.paired_differences("mbv2_x0.5", "mrecg_loss", "brecq").tolist() == [3.0, 2.0, 4.0]
+    assert study.paired_differences("mbv2_x0.5", "mrecg_loss", "random_k").tolist() == [2.0, 2.0, 2.0]  # draw mean
+    assert study.accuracies("mbv2_x0.5", "random_k")[1] == [52.0, 50.0]
     summary = study.summary()
-    assert float(summary.loc[("mbv2_x0.5", "mrecg_loss"), "mean"]) == pytest.approx(52.5)
+    assert float(summary.loc[("mbv2_x0.5", "mrecg_loss"), "mean"]) == pytest.approx(54.0)
+    assert int(summary.loc[("mbv2_x0.5", "random_k"), "count"]) == 6   # 3 seeds x 2 draws
     from nbsupport.walkthroughs.modcap_ptq.report import accuracy_records, paper_vs_ours
 
     records = accuracy_records(study)
-    assert records["modcap.acc.mbv2_x0.5.mrecg_loss.w2a4.mean"] == 52.5
-    assert records["modcap.acc.resnet.brecq.w2a4.std"] == 0.0
+    assert records["modcap.acc.mbv2_x0.5.mrecg_loss.w2a4.mean"] == 54.0
+    assert records["modcap.acc.mbv2_x0.5.qdrop.w2a4.std"] is None
+    assert records["modcap.acc.mbv2_x1.brecq.w2a4.std"] == 1.0
     table = paper_vs_ours(study)
     assert np.isclose(table.loc[("mbv2_x0.5 / MBV2x0.5", "gain MRECG - BRECQ")].iloc[0], 6.61)
+    assert np.isclose(table.loc[("mbv2_x1 / MBV2x1.0", "gain MRECG - BRECQ")].iloc[0], 6.19)
+
+
+def test_plan_runs_the_other_nets_on_fewer_seeds_and_counts_the_draws():
+    pytest.importorskip("torch")
+    from nbsupport.walkthroughs.modcap_ptq.experiment import Plan
+
+    plan = Plan(models=["mbv2_x1", "mbv2_x0.5"], main_model="mbv2_x0.5", methods=["rtn", "brecq", "mrecg_loss",
+                "random_k"], seeds=[0, 1, 2], w_bits=2, a_bits=4, iters=10, n_calib=8, k=3, k_sweep=[5],
+                stride_penalty=1.0, random_draws=5, n_seeds_others=2)
+    assert plan.seeds_of("brecq", "mbv2_x1") == [0, 1] and plan.seeds_of("brecq", "mbv2_x0.5") == [0, 1, 2]
+    # x0.5: rtn, brecq, mrecg 3 seeds each, random 3 x 5, the k sweep 1; x1: 3 methods x 2 seeds
+    assert plan.count_jobs() == 9 + 15 + 1 + 6
 
 
 # ---- the explorer (hand-made studies: no PTQ run) ------------------------------------------------

@@ -115,7 +115,8 @@ def test_samples_proxies_per_layer_and_final_ptq_line_up(result):
 
 def _fullsize(resolution=224):
     return [experiment.FullsizeTiming(model=m, layers=18, resolution=resolution, batch=32, threads=2, features_s=1.0,
-                                      orm_s=0.1, lp_s=0.01, total_s=5.0, avg_bits=3.0, size_mib=1.0)
+                                      orm_s=0.1, lp_s=0.01, total_s=5.0, avg_bits=3.0, size_mib=1.0,
+                                      rounds_s=(5.0, 5.1, 4.9))
             for m in declared.FULLSIZE_NETS]
 
 
@@ -154,13 +155,104 @@ def test_same_as_size_only_is_per_budget_and_needs_every_seed(result):
     assert report.size_only_matches([r, other])[1] == 4
 
 
-def test_claims_are_booleans_decided_from_the_run(result):
+def test_claims_are_decisions_from_the_run(result):
+    from nbsupport.verdicts import Decision
+
     r, plan = result
     claims = report.evaluate_claims([r], _fullsize(), plan)
     keys = [c.key for c in claims]
     assert len(set(keys)) == len(keys) and "ompq.orm_beyond_size" in keys and "ompq.fullsize_seconds" in keys
-    assert all(isinstance(c.holds, bool) for c in claims)
-    assert "ompq.fullsize_seconds" not in [c.key for c in report.evaluate_claims([r], _fullsize(32), plan)]
+    assert all(isinstance(c.decision, Decision) for c in claims)
+    assert {"ompq.beats_random", "ompq.beats_uniform", "ompq.search_cost", "ompq.after_brecq"} <= set(keys)
+    small = {c.key: c for c in report.evaluate_claims([r], _fullsize(32), plan)}
+    assert "32 px" in small["ompq.fullsize_seconds"].statement     # the statement says what was timed
+
+
+# ---- each claim's decision, on hand-built numbers: holds, fails, inconclusive ----------------------
+from nbsupport.verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED  # noqa: E402
+
+N_TEST = 599            # the digits test split: one image is 0.167 points
+
+
+def test_beats_random_needs_every_budget_above_the_90th_percentile():
+    refs = [np.arange(100.0)] * 3                                   # 300 references per budget, pooled
+    top = {2.5: ([99.5] * 3, refs), 3.0: ([99.5] * 3, refs)}
+    assert report.decide_beats_random(top).verdict == REPRODUCED
+    low = {2.5: ([99.5] * 3, refs), 3.0: ([50.0] * 3, refs)}
+    assert report.decide_beats_random(low).verdict == NOT_REPRODUCED
+    few = {2.5: ([99.5], [np.arange(8.0)])}                         # 8 references cannot place it above 90
+    assert report.decide_beats_random(few).verdict == INCONCLUSIVE
+
+
+def test_matched_references_keep_only_configurations_of_the_same_size(result):
+    r, _ = result
+    s = r.comparison.samples
+    refs = report.matched_references(r, 2.5, 2.45, tol=0.05)
+    keep = (s.budget == 2.5) & (np.abs(s.avg_bits - 2.45) <= 0.05 + 1e-12)
+    assert np.array_equal(refs, s.acc[keep])
+
+
+def test_accuracy_comparisons_resolve_one_test_image():
+    step = 100 / N_TEST
+    a = [98.0, 98.5, 98.2]
+    assert report.decide_more_accurate(a, [x - 5 * step for x in a], N_TEST, "a - b").verdict == REPRODUCED
+    assert report.decide_more_accurate(a, [x + 5 * step for x in a], N_TEST, "a - b").verdict == NOT_REPRODUCED
+    one = report.decide_more_accurate(a, [x - step for x in a], N_TEST, "a - b")     # one image ahead everywhere
+    assert one.verdict == INCONCLUSIVE
+    assert report.decide_more_accurate(a, a, N_TEST, "a - b").verdict == INCONCLUSIVE  # identical allocations
+
+
+def test_proxy_within_band_is_decided_on_ranks_inside_size_bands():
+    rng = np.random.default_rng(0)
+    size = np.repeat([2.42, 2.52, 2.62], 40) + rng.uniform(-0.01, 0.01, 120)
+    acc = rng.normal(size=120)
+    good = acc + 0.1 * rng.normal(size=120)
+    assert report.decide_proxy_within_band([good], [acc], [size], 0.1).verdict == REPRODUCED
+    by_size = size * 10 + 1e-3 * rng.normal(size=120)              # tracks size only: no within-band signal
+    assert report.decide_proxy_within_band([by_size], [acc], [size], 0.1).verdict == NOT_REPRODUCED
+    x, y = report.within_band_ranks(good, acc, size, 0.1)
+    assert len(x) == len(y) == 120 and abs(x.mean()) < 1e-12
+    weak = acc[:12] + 1.5 * rng.normal(size=12)
+    assert report.decide_proxy_within_band([weak], [acc[:12]], [np.full(12, 2.5)], 0.1).verdict == INCONCLUSIVE
+
+
+def test_layer_importance_one_batch_and_monotonicity_decisions():
+    assert report.decide_layer_importance([0.6, 0.7, 0.65]).verdict == REPRODUCED
+    assert report.decide_layer_importance([-0.93, -0.88, -0.79]).verdict == NOT_REPRODUCED
+    assert report.decide_layer_importance([0.5, -0.4, 0.1]).verdict == INCONCLUSIVE
+    assert report.decide_one_batch([0.98, 0.95, 0.97]).verdict == REPRODUCED
+    assert report.decide_one_batch([0.5, 0.55, 0.6]).verdict == NOT_REPRODUCED
+    assert report.decide_one_batch([0.95, 0.6, 0.9]).verdict == INCONCLUSIVE
+    assert report.decide_monotone(48, 48, "steps").verdict == REPRODUCED
+    assert report.decide_monotone(20, 48, "steps").verdict == NOT_REPRODUCED
+    assert report.decide_monotone(24, 24, "steps").verdict == INCONCLUSIVE      # 24 of 24: Wilson reaches 86 %
+
+
+def test_search_cost_needs_100x_against_both_searches():
+    ompq_s = [0.010, 0.011, 0.009]
+    assert report.decide_search_cost(ompq_s, [2.0, 2.1, 1.9], [6.0, 6.1, 5.9]).verdict == REPRODUCED
+    assert report.decide_search_cost(ompq_s, [0.5, 0.6, 0.55], [6.0, 6.1, 5.9]).verdict == NOT_REPRODUCED
+    assert report.decide_search_cost(ompq_s, [1.0, 1.0, 1.0], [6.0, 6.1, 5.9]).verdict == INCONCLUSIVE   # 100x
+
+
+def test_fullsize_seconds_against_its_limit():
+    assert report.decide_fullsize_seconds([1.7, 1.8, 1.6]).verdict == REPRODUCED
+    assert report.decide_fullsize_seconds([90.0, 95.0, 92.0]).verdict == NOT_REPRODUCED
+    assert report.decide_fullsize_seconds([59.0, 60.0, 61.0]).verdict == INCONCLUSIVE
+
+
+def test_step_monotonicity_counts_each_added_bit(result):
+    r, _ = result
+    steps = report.step_monotonicity([r])
+    assert steps["steps"] == 2 * len(r.per_layer)
+    assert steps["orm_rises"] + steps["orm_falls"] <= steps["steps"]
+
+
+def test_orm_spread_sentence_follows_the_numbers(result):
+    r, _ = result
+    text = report.orm_spread_text(r)
+    wider = report.gamma_spread(r.orm.orm_uncentred) > report.gamma_spread(r.orm.orm)
+    assert ("spread is wider" in text) == wider
 
 
 def test_tables_and_paper_numbers_carry_their_sources(result):
@@ -238,3 +330,21 @@ def test_explorer_is_none_without_ipywidgets(state, monkeypatch):
 
     monkeypatch.setitem(sys.modules, "ipywidgets", None)
     assert report.explorer(state) is None
+
+
+def _threads_of_job(_job):
+    return torch.get_num_threads()
+
+
+def test_jobs_run_with_one_thread_in_process_as_in_workers_and_the_callers_count_comes_back():
+    """Notebook 03's records must not depend on WORKERS or on the caller's thread count: PyTorch's
+    CPU reductions split by thread, and BRECQ turns a last-bit difference into another test image."""
+    from nbsupport.parallel import run_jobs
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        assert run_jobs(_threads_of_job, [0, 1], workers=1) == [1, 1]
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

@@ -46,6 +46,9 @@ def test_every_profile_resolves():
     ({"TEST_CROP": 8}, "TEST_CROP=8 is not allowed"),
     ({"WORKERS": 0}, "WORKERS=0 is not allowed"),
     ({"PLACEMENT": "paper"}, "PLACEMENT='paper' is not allowed"),
+    ({"SEEDS": 0}, "SEEDS=0 is not allowed"),
+    ({"SEEDED_BITS": [3]}, "SEEDED_BITS=[3] is not allowed: [3] not in BITS=[8, 4, 2]"),
+    ({"SEEDED_BITS": [9]}, "SEEDED_BITS=[9] is not allowed"),
     ({"K_BITS": 4}, "K_BITS is not a parameter of 04_pams_super_resolution"),
 ])
 def test_bad_values_are_refused_by_name(given, message):
@@ -79,39 +82,108 @@ def test_notebook_parameters_cell_names_the_declared_knobs_with_their_defaults()
 
 # --------------------------------------------------------------------------- claims, both ways
 
-def _run(fp, bicubic, psnr):
-    """A Teacher and an ArmsRun holding only the numbers the claims read."""
+def _run(fp, bicubic, psnr, seeds=(0,)):
+    """A Teacher and an ArmsRun holding only the numbers the claims read. ``psnr``: (arm, bits) ->
+    one PSNR (SEED only) or a list, one per fine-tuning seed in ``seeds``."""
     from nbsupport.sr.train import Score
     from nbsupport.walkthroughs.pams_super_resolution.experiment import ArmResult, ArmsRun, Teacher
 
     teacher = Teacher(model=None, from_cache=True, seconds=0.0, fp=Score(fp, 0.9), bicubic=Score(bicubic, 0.8),
                       floor=Score(bicubic - 1, 0.7), fp_sets={}, bicubic_sets={})
-    results = [ArmResult(arm=arm, bits=bits, psnr=value, ssim=0.9, per_image_psnr={}, seconds=0.0, alphas=[{}])
-               for (arm, bits), value in psnr.items()]
-    return teacher, ArmsRun(results=results, seconds=0.0, workers=1, shown_bits=4)
+    results, replicas = [], []
+    for (arm, bits), value in psnr.items():
+        values = value if isinstance(value, list) else [value]
+        for seed, v in zip(seeds, values):
+            r = ArmResult(arm=arm, bits=bits, psnr=v, ssim=0.9, per_image_psnr={}, seconds=0.0, alphas=[{}],
+                          seed=seed)
+            (results if seed == seeds[0] else replicas).append(r)
+    return teacher, ArmsRun(results=results, seconds=0.0, workers=1, shown_bits=4, replicas=replicas)
 
 
-GOOD = {("pams", 8): 33.70, ("pams_skt", 8): 33.69, ("ptq_minmax", 4): 32.0, ("pams", 4): 33.4,
-        ("pams_skt", 4): 33.38}
+SEEDS = (0, 1000, 2000)
+GOOD = {("pams", 8): [33.74, 33.745, 33.735], ("pams_skt", 8): [33.74, 33.744, 33.736], ("pact", 8): [33.40, 33.41, 33.39],
+        ("pams_skt", 2): 32.6, ("pams", 2): 32.6,
+        ("qat_minmax", 4): [32.50, 32.55, 32.45], ("pact", 4): [32.70, 32.72, 32.66],
+        ("pams", 4): [32.90, 32.94, 32.86], ("pams_skt", 4): [32.95, 32.98, 32.92]}
+KEYS = ["teacher_beats_bicubic", "pams_8bit_near_fp", "learned_range_beats_minmax_4bit", "pams_beats_pact_8bit",
+        "pams_beats_pact_4bit", "skt_improves_pams_4bit", "skt_does_not_hurt"]
+
+
+def _claims(fp=33.75, bicubic=32.5, change=None):
+    return {c.key: c for c in walkthrough.evaluate_claims(*_run(fp, bicubic, {**GOOD, **(change or {})}, SEEDS))}
 
 
 def test_every_claim_holds_on_numbers_that_bear_it_out():
-    claims = walkthrough.evaluate_claims(*_run(33.75, 32.5, GOOD))
-    assert [c.key for c in claims] == ["teacher_beats_bicubic", "pams_8bit_near_fp",
-                                       "learned_range_beats_static_4bit", "skt_does_not_hurt"]
-    assert all(c.holds for c in claims)
+    claims = _claims()
+    assert list(claims) == KEYS
+    assert all(c.verdict == "reproduced" for c in claims.values()), {k: c.evidence for k, c in claims.items()}
+    assert claims["pams_beats_pact_4bit"].decision.n == claims["pams_beats_pact_8bit"].decision.n == 3
+    assert "(2-bit)" not in claims["skt_does_not_hurt"].evidence      # 2 bits, one seed: not part of it
+    assert claims["skt_does_not_hurt"].statement.endswith("every bit-width run over several seeds (8, 4)")
 
 
 @pytest.mark.parametrize("key, fp, bicubic, change", [
     ("teacher_beats_bicubic", 33.75, 33.0, {}),
-    ("pams_8bit_near_fp", 33.75, 32.5, {("pams", 8): 33.6}),
-    ("learned_range_beats_static_4bit", 33.75, 32.5, {("ptq_minmax", 4): 33.0}),
-    ("skt_does_not_hurt", 33.75, 32.5, {("pams_skt", 8): 33.6}),
+    ("pams_8bit_near_fp", 33.75, 32.5, {("pams", 8): [33.55, 33.56, 33.54], ("pams_skt", 8): [33.55, 33.56, 33.54]}),
+    ("learned_range_beats_minmax_4bit", 33.75, 32.5, {("qat_minmax", 4): [33.10, 33.12, 33.05]}),
+    ("pams_beats_pact_8bit", 33.75, 32.5, {("pact", 8): [33.8, 33.81, 33.79]}),
+    ("pams_beats_pact_4bit", 33.75, 32.5, {("pact", 4): [33.00, 33.06, 32.99]}),
+    ("skt_improves_pams_4bit", 33.75, 32.5, {("pams_skt", 4): [32.88, 32.92, 32.84]}),
+    ("skt_does_not_hurt", 33.75, 32.5, {("pams_skt", 8): [33.6, 33.645, 33.635]}),
 ])
-def test_each_claim_fails_when_its_numbers_miss_the_margin(key, fp, bicubic, change):
-    claims = {c.key: c for c in walkthrough.evaluate_claims(*_run(fp, bicubic, {**GOOD, **change}))}
-    assert not claims[key].holds
-    assert all(c.holds for k, c in claims.items() if k != key)
+def test_each_claim_fails_when_its_numbers_miss(key, fp, bicubic, change):
+    claims = _claims(fp, bicubic, change)
+    assert claims[key].verdict == "not reproduced", claims[key].evidence
+    assert all(c.verdict == "reproduced" for k, c in claims.items() if k != key), \
+        {k: c.evidence for k, c in claims.items() if c.verdict != "reproduced"}
+
+
+@pytest.mark.parametrize("key, fp, bicubic, change", [
+    ("teacher_beats_bicubic", 33.75, 32.70, {}),                                  # 1.05 +- 0.1
+    ("pams_8bit_near_fp", 33.75, 32.5, {("pams", 8): [33.6, 33.7, 33.65], ("pams_skt", 8): [33.6, 33.7, 33.65]}),
+    ("learned_range_beats_minmax_4bit", 33.75, 32.5, {("qat_minmax", 4): [32.80, 33.00, 32.70]}),
+    ("pams_beats_pact_8bit", 33.75, 32.5, {("pact", 8): [33.70, 33.80, 33.72]}),
+    ("pams_beats_pact_4bit", 33.75, 32.5, {("pact", 4): [32.80, 33.00, 32.82]}),
+    ("skt_improves_pams_4bit", 33.75, 32.5, {("pams_skt", 4): [32.901, 32.939, 32.862]}),   # SKT's +0.001 dB
+    ("skt_does_not_hurt", 33.75, 32.5, {("pams_skt", 8): [33.70, 33.66, 33.71]}),
+])
+def test_each_claim_is_inconclusive_when_its_interval_straddles_the_threshold(key, fp, bicubic, change):
+    claims = _claims(fp, bicubic, change)
+    assert claims[key].verdict == "inconclusive", claims[key].evidence
+
+
+def test_one_seed_decisions_use_the_stated_resolution():
+    from nbsupport.walkthroughs.pams_super_resolution import report
+
+    d = report.decide_pams_beats_pact(32.95, 33.0, 4)
+    assert d.n == 1 and d.interval == pytest.approx((-0.05 - report.ONE_PAIR_RESOLUTION_DB,
+                                                     -0.05 + report.ONE_PAIR_RESOLUTION_DB))
+    assert d.verdict == "inconclusive"
+    assert report.decide_pams_beats_pact(32.7, 33.0, 4).verdict == "not reproduced"
+    over_seeds = report.decide_pams_beats_pact([32.90, 32.91, 32.89], [33.0, 33.0, 33.0], 4)
+    assert over_seeds.n == 3 and over_seeds.verdict == "not reproduced"
+    with pytest.raises(ValueError, match="equal length"):
+        report.decide_difference([1.0, 2.0], [1.0, 2.0, 3.0])
+    narrow = report.decide_pams_beats_pact(32.95, 33.0, 8, spread=0.01)      # the same difference's spread
+    assert narrow.interval == pytest.approx((-0.07, -0.03)) and narrow.verdict == "not reproduced"
+
+
+def test_a_bit_width_run_once_borrows_the_spread_of_the_same_difference_over_seeds():
+    from nbsupport.walkthroughs.pams_super_resolution import report
+
+    one_eight = {**GOOD, ("pams", 8): 33.745, ("pams_skt", 8): 33.745, ("pact", 8): 33.40}
+    teacher, arms = _run(33.75, 32.5, one_eight, SEEDS)
+    assert arms.seeded_bits == [4]
+    spread = float(__import__("numpy").std([0.20, 0.22, 0.20], ddof=1))             # PAMS - PACT at 4 bits
+    assert report.spread_over_seeds(arms, "pams", "pact") == pytest.approx(spread)
+    assert report.spread_over_seeds(arms, "fp", "pams", 33.75) == pytest.approx(0.04)
+    claims = {c.key: c for c in walkthrough.evaluate_claims(teacher, arms)}
+    near = claims["pams_8bit_near_fp"]
+    assert near.decision.n == 1 and near.decision.interval == pytest.approx((0.005 - 0.08, 0.005 + 0.08))
+    assert near.verdict == "reproduced" and "2 x 0.040 dB" in near.evidence
+    assert claims["pams_beats_pact_8bit"].decision.interval == pytest.approx((0.345 - 2 * spread, 0.345 + 2 * spread))
+    assert claims["teacher_beats_bicubic"].decision.interval == pytest.approx(
+        (1.25 - report.ONE_PAIR_RESOLUTION_DB, 1.25 + report.ONE_PAIR_RESOLUTION_DB))
 
 
 def test_claims_that_need_an_arm_not_run_are_left_out():
@@ -119,10 +191,36 @@ def test_claims_that_need_an_arm_not_run_are_left_out():
     assert [c.key for c in claims] == ["teacher_beats_bicubic", "pams_8bit_near_fp"]
 
 
+def test_seed_statistics_and_the_reading_follow_the_numbers():
+    from nbsupport.walkthroughs.pams_super_resolution import report
+
+    teacher, arms = _run(33.75, 32.5, {**GOOD, ("ptq_minmax", 4): [31.5, 31.6, 31.4], ("ptq_minmax", 8): 33.7,
+                                       ("qat_minmax", 8): 33.7}, SEEDS)
+    assert arms.seeds == [0, 1000, 2000] and arms.seeded_bits == [8, 4]
+    assert arms.psnr_seeds("pams", 4) == [32.90, 32.94, 32.86] and arms.psnr_seeds("pams", 2) == [32.6]
+    stats = report.seed_stats(arms)
+    assert stats[("pams", 4)] == pytest.approx((32.90, 0.04)) and ("pams", 2) not in stats
+    table = report.seeds_table(arms)
+    assert table.loc[(4, "PAMS"), "mean - PAMS"] == 0 and table.loc[(4, "PACT (init 10)"), "mean - PAMS"] < 0
+    text = report.reading(teacher, arms)
+    assert "Static min-max PTQ is 1.00 dB below bicubic" in text and "SKT changes PAMS by +0.050 dB" in text
+    assert "**4 bits** (mean of 3 fine-tuning seeds)" in text and "**2 bits** (seed 0)" in text
+
+
+def test_the_teacher_reading_says_what_a_small_gain_means():
+    from nbsupport.sr.train import Recipe
+    from nbsupport.walkthroughs.pams_super_resolution import report
+
+    small = report.teacher_reading(_run(33.2, 32.36, {})[0], Recipe())
+    assert "gains 0.84 dB over bicubic, below the 1 dB" in small and "window of 0.84 dB" in small
+    large = report.teacher_reading(_run(34.0, 32.5, {})[0], Recipe())
+    assert "above the 1 dB" in large and "window" not in large
+
+
 def test_every_paper_number_beside_ours_names_its_source():
     from nbsupport.walkthroughs.pams_super_resolution.experiment import Compression
 
-    teacher, arms = _run(33.75, 32.5, GOOD)
+    teacher, arms = _run(33.75, 32.5, GOOD, SEEDS)
     table = walkthrough.paper_vs_ours(teacher, arms, Compression({8: 1.83}, {8: 2.398}), 2, ["chelsea"])
     assert table["source"].str.len().min() > 0
     assert "2.42x" in set(table.iloc[:, 1]) and "n/a (see the paper's table)" in set(table.iloc[:, 1])

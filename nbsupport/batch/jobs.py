@@ -228,6 +228,10 @@ def strip_widget_state(path: Path) -> None:
         nbformat.write(nbformat.from_dict(data), str(path))
 
 
+#: What the summary keeps of each claim (the records file has the same fields).
+CLAIM_FIELDS = ("key", "statement", "verdict", "decided", "holds", "evidence", "effect", "interval", "n", "statistic")
+
+
 def entry(job: Job, status: str, error: str | None, duration_s: float = 0.0) -> dict[str, Any]:
     """The summary entry of a job: what it produced (from its records file) and how it ended."""
     sidecar = Path(job.records_file)
@@ -242,8 +246,7 @@ def entry(job: Job, status: str, error: str | None, duration_s: float = 0.0) -> 
         "status": status,
         "duration_s": round(duration_s, 2),
         "records": produced.get("records", {}),
-        "claims": [{k: c[k] for k in ("key", "statement", "holds", "evidence", "verdict")}
-                   for c in produced.get("claims", [])],
+        "claims": [{k: c.get(k) for k in CLAIM_FIELDS} for c in produced.get("claims", [])],
         "error": error,
         "output": job.output,
     }

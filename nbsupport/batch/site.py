@@ -2,8 +2,8 @@
 
 Renders every executed notebook listed in ``RUNS_DIR/summary.json`` to HTML with nbconvert (figures
 are inlined as data URIs, so the folder can be copied anywhere) and writes ``index.html``: a table of
-the runs (status, duration, claims reproduced, a link to the rendered notebook), the claims of each
-notebook, and, for a sweep, a table of the swept parameters and records. The site goes to
+the runs (status, duration, claims reproduced, a link to the rendered notebook), for several runs of
+a notebook how many gave each verdict per claim, the claims of each notebook, and, for a sweep, a table of the swept parameters and records. The site goes to
 ``RUNS_DIR/site`` unless ``--out`` says otherwise; pages are rendered by the batch worker pool.
 """
 
@@ -17,7 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from nbsupport.batch import pool
-from nbsupport.records import VERDICT_HOLDS, VERDICT_SMOKE
+from nbsupport.batch.summary import claim_counts
+from nbsupport.records import VERDICT_FAILS, VERDICT_HOLDS, VERDICT_INCONCLUSIVE, VERDICT_SMOKE
+from nbsupport.verdicts import VERDICTS
+
+VERDICT_CSS = {VERDICT_HOLDS: "reproduced", VERDICT_FAILS: "not-reproduced", VERDICT_INCONCLUSIVE: "inconclusive"}
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 75em; color: #222; }
@@ -25,7 +29,7 @@ table { border-collapse: collapse; margin: 1em 0; font-size: 0.92em; }
 th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
 th { background: #f2f2f2; }
 td.ok { color: #1f6f2a; } td.failed { color: #b0201a; font-weight: bold; }
-td.reproduced { color: #1f6f2a; } td.not-reproduced { color: #b0201a; }
+td.reproduced { color: #1f6f2a; } td.not-reproduced { color: #b0201a; } td.inconclusive { color: #8a6d00; }
 .small { color: #666; font-size: 0.85em; }
 """
 
@@ -61,7 +65,9 @@ def _claims_cell(run: dict[str, Any]) -> tuple[str, str]:
     if any(c["verdict"] == VERDICT_SMOKE for c in claims):
         return "", f"{len(claims)} computed, not evaluated (smoke)"
     ok = sum(c["verdict"] == VERDICT_HOLDS for c in claims)
-    return ("reproduced" if ok == len(claims) else "not-reproduced"), f"{ok} / {len(claims)}"
+    unsure = sum(c["verdict"] == VERDICT_INCONCLUSIVE for c in claims)
+    return (("reproduced" if ok == len(claims) else "not-reproduced"),
+            f"{ok} / {len(claims)}" + (f" ({unsure} inconclusive)" if unsure else ""))
 
 
 def index_page(runs: list[dict[str, Any]], links: dict[int, str], title: str) -> str:
@@ -81,6 +87,16 @@ def index_page(runs: list[dict[str, Any]], links: dict[int, str], title: str) ->
              f"{sum(r['status'] != 'ok' for r in runs)} failed.</p>",
              "<h2>Runs</h2><table id='runs'><tr><th>run</th><th>profile</th><th>status</th><th>duration</th>"
              "<th>claims reproduced</th></tr>", *rows, "</table>"]
+    counted = [c for c in claim_counts(runs) if c["evaluated"]]
+    if counted and any(c["evaluated"] > 1 for c in counted):
+        parts.append("<h2>How robust is each claim</h2><p>Per claim, how many runs gave each verdict.</p>"
+                     "<table id='robustness'><tr><th>notebook</th><th>claim</th>"
+                     + "".join(f"<th>{e(v)}</th>" for v in VERDICTS) + "<th>runs</th></tr>")
+        for c in counted:
+            parts.append(f"<tr><td>{e(c['notebook'])}</td><td>{e(c['claim'])}</td>"
+                         + "".join(f"<td class='{VERDICT_CSS[v] if c[v] else ''}'>{c[v]}</td>" for v in VERDICTS)
+                         + f"<td>{c['evaluated']}</td></tr>")
+        parts.append("</table>")
     parts.append("<h2>Claims</h2>")
     for run in runs:
         if not run.get("claims"):
@@ -88,7 +104,7 @@ def index_page(runs: list[dict[str, Any]], links: dict[int, str], title: str) ->
         parts.append(f"<h3>{e(run.get('name') or run['notebook'])}</h3><table class='claims'>"
                      "<tr><th>claim</th><th>verdict</th><th>statement</th><th>evidence</th></tr>")
         for c in run["claims"]:
-            css = "reproduced" if c["verdict"] == VERDICT_HOLDS else ("not-reproduced" if c["verdict"] != VERDICT_SMOKE else "")
+            css = VERDICT_CSS.get(c["verdict"], "")
             parts.append(f"<tr><td>{e(c['key'])}</td><td class='{css}'>{e(c['verdict'])}</td>"
                          f"<td>{e(c['statement'])}</td><td class='small'>{e(str(c.get('evidence', '')))}</td></tr>")
         parts.append("</table>")

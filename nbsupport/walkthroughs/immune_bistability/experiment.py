@@ -177,6 +177,11 @@ class Basins:
     z0: np.ndarray
     maps: dict[float, np.ndarray]            # c -> labels, shape (len(z0), len(y0))
 
+    def counts(self, c: float) -> dict[str, int]:
+        """How many initial states of the grid reach control, rebound, or neither yet, at ``c``."""
+        labels = self.maps[c]
+        return {k: int(np.sum(labels == k)) for k in (oc.CONTROL, oc.REBOUND, oc.UNDECIDED)}
+
     @property
     def fractions(self) -> dict[float, dict[str, float]]:
         """Share of the grid that reaches control, rebound, or neither yet, per c."""

@@ -23,8 +23,10 @@ from nbsupport.immune import outcomes as oc
 from nbsupport.immune.model import ImmuneModel, Thresholds
 from nbsupport.plotting import COLORS, FIGSIZE_WIDE, explorer_panel
 from nbsupport.records import Claim
+from nbsupport.verdicts import Decision, all_of, exact, proportion
 from nbsupport.walkthroughs.immune_bistability.experiment import (Basins, BasinSlice, Continuation, MonotoneRun,
                                                                   Results, TherapyWindow)
+from nbsupport.walkthroughs.immune_bistability.experiment import c_grid as experiment_c_grid
 
 BASIN_COLORS = {oc.REBOUND: "#f4c7c3", oc.CONTROL: "#c6dbef", oc.UNDECIDED: "#eeeeee", oc.CLEARED: "#d9f0d3"}
 REL_TOL = 1e-6   # continuation against closed form, relative
@@ -383,70 +385,122 @@ def paper_vs_ours(results: Results) -> pd.DataFrame:
 
 
 # ----- claims ---------------------------------------------------------------------------------------
+BASIN_MAJORITY = 0.95   # "the virus rebounds / is controlled": at least 95 % of the grid of initial states
+BASIN_PRESENT = 0.05    # "both basins present": each holds more than 5 % of the grid
+
+
+def monotone_decision(runs: dict[str, tuple[int, list[float], int]]) -> Decision:
+    """Each monotone response, given as (feasible folds, branch points, most stable infected states on
+    the c grid): one branch point, no feasible fold, never two stable infected states. Counts: exact."""
+    ok = all(folds == 0 and len(bps) == 1 and most <= 1 for folds, bps, most in runs.values())
+    return exact(ok, "; ".join(f"{k}: {folds} feasible LP, BP at {[round(b, 10) for b in bps]}, max {most} stable "
+                               f"infected state(s)" for k, (folds, bps, most) in runs.items()))
+
+
+def bistable_interval_decision(c_pt: float, c_ec: float, c_values, counts) -> Decision:
+    """c_PT < c_EC and the stable infected states at (below, inside, above) are 1, 2, 1. Exact."""
+    counts = [int(k) for k in counts]
+    return exact(c_pt < c_ec and counts == [1, 2, 1],
+                 f"c_PT = {c_pt:.6g} < c_EC = {c_ec:.6g}: {c_pt < c_ec}; stable infected states at c = "
+                 f"{tuple(c_values)}: {counts} (claim: [1, 2, 1])")
+
+
+def no_interval_decision(max_count: int, eta_ybar2: float) -> Decision:
+    """Without a bistable interval: at most one stable infected state anywhere on the c grid. Exact."""
+    return exact(int(max_count) <= 1, f"eta ybar^2 = {eta_ybar2:.4g}; most stable infected states on the c grid: "
+                                      f"{int(max_count)} (claim: <= 1)")
+
+
+def threshold_decision(found, closed_form: float, what: str, formula: str, rel_tol: float = REL_TOL) -> Decision:
+    """Exactly one special point ``found`` by continuation, within ``rel_tol`` (relative) of the closed
+    form. Exact, the tolerance in the evidence."""
+    found = [float(f) for f in found]
+    err = abs(found[0] - closed_form) / abs(closed_form) if len(found) == 1 and closed_form else float("inf")
+    return exact(len(found) == 1 and err <= rel_tol,
+                 f"{len(found)} {what} at c = {[f'{f:.13g}' for f in found]} vs {formula} = {closed_form:.13g}: "
+                 f"relative error {err:.2g} (tolerance {rel_tol:g})")
+
+
+def basin_decision(count: int, n: int, outcome: str, c: float, threshold: float) -> Decision:
+    """Share of a grid of initial states reaching ``outcome`` at ``c`` above ``threshold`` (Wilson)."""
+    return proportion(int(count), int(n), threshold, what=f"initial states reach {outcome} at c = {c:g}")
+
+
+def course_decision(run_outcome: str, expected: str, label: str) -> Decision:
+    """One deterministic treatment course ends in ``expected``. Exact."""
+    return exact(run_outcome == expected, f"{label}: {run_outcome} (claim: {expected})")
+
+
 def evaluate_claims(results: Results) -> list[Claim]:
-    """Each claim of the abstract, decided on this run's own numbers. Without a bistable interval
-    (eta ybar^2 <= 1) or without infection (R0 <= 1) the claims become what the theory predicts for
-    those parameters, and the statement says so."""
+    """Each claim of the abstract, decided on this run's own numbers through :mod:`nbsupport.verdicts`:
+    closed forms against continuation and counts of stable states as exact checks (tolerance in the
+    evidence), rebound and control as shares of a grid of initial states (Wilson interval). Without a
+    bistable interval (eta ybar^2 <= 1) or without infection (R0 <= 1) the claims become what the
+    theory predicts for those parameters, and the statement says so."""
     r, th, model = results, results.thresholds, results.model
     if not r.infected:
         e0 = model.equilibria(0.1)[0]
         return [Claim("no_infection_below_r0", "With R0 <= 1 the infection dies out and no immune threshold exists",
-                      bool(e0.stable), f"R0 = {model.r0:.4g}; E0 eigenvalues {e0.eigenvalues.real.round(4).tolist()}")]
-    cont, courses, c_values = r.continuation, r.courses, r.c_values
+                      exact(e0.stable, f"R0 = {model.r0:.4g}; E0 eigenvalues "
+                                       f"{e0.eigenvalues.real.round(4).tolist()} (claim: all negative)"))]
+    cont, courses, c_values, basins = r.continuation, r.courses, r.c_values, r.basins
     c_lo, c_mid, c_hi = c_values
+    n_grid = basins.maps[c_lo].size
+    grid_words = f"of a {len(basins.z0)}x{len(basins.y0)} grid of initial states (2D reduction)"
     claims = [Claim(
         "monotone_single_threshold",
         "Monotone responses (bilinear, saturating) give one threshold and no bistability",
-        all(v.single_threshold for v in r.monotone.values()),
-        "; ".join(f"{k}: {v.feasible_folds} feasible LP, BP at {v.branch_points}, "
-                  f"max {v.max_attractors} stable infected state(s)" for k, v in r.monotone.items()))]
+        monotone_decision({k: (v.feasible_folds, v.branch_points, v.max_attractors) for k, v in r.monotone.items()}))]
     counts = oc.stable_infected_counts(model, np.array(c_values))
-    folds = cont.folds
     if th.bistable:
         claims.append(Claim(
             "nonmonotone_bistable_interval",
             "The nonmonotone response has a bistable interval [c_PT, c_EC]: two stable states inside, one outside",
-            bool(th.c_pt < th.c_ec and list(counts) == [1, 2, 1]),
-            f"c_PT={th.c_pt:.6g} < c_EC={th.c_ec:.6g}; stable infected states at {c_values}: {counts.tolist()}"))
+            bistable_interval_decision(th.c_pt, th.c_ec, c_values, counts)))
         claims.append(Claim(
             "saddle_node_at_c_pt",
             "Continuation finds a saddle-node (fold) at the post-treatment control threshold",
-            bool(len(folds) == 1 and abs(folds[0].p - th.c_pt) <= REL_TOL * th.c_pt),
-            f"{len(folds)} feasible LP; LP at {cont.c_pt!r} vs 2 b sqrt(eta) = {th.c_pt!r}"))
+            threshold_decision([e.p for e in cont.folds], th.c_pt, "feasible LP", "2 b sqrt(eta)")))
     else:
         claims.append(Claim(
             "nonmonotone_bistable_interval",
             "With eta ybar^2 <= 1 the theory predicts no bistable interval: at most one stable state at every c",
-            bool(oc.stable_infected_counts(model, np.linspace(0.05 * th.c_ec, 3 * th.c_ec, 400)).max() <= 1),
-            f"eta ybar^2 = {r.eta * th.ybar**2:.4g}; stable infected states at {c_values}: {counts.tolist()}"))
+            no_interval_decision(oc.stable_infected_counts(model, experiment_c_grid(th)).max(), r.eta * th.ybar**2)))
+        lps = cont.interior.events_of("LP")
         claims.append(Claim(
             "saddle_node_at_c_pt",
             "With eta ybar^2 <= 1 the fold lies at z < 0, so it is no threshold",
-            bool(len(folds) == 0 and all(not e.feasible for e in cont.interior.events_of("LP"))),
-            f"{len(folds)} feasible LP; fold at c = {th.c_fold!r} infeasible"))
-    bps, e1_bps = cont.branch_points, cont.e1_branch_points
+            exact(len(cont.folds) == 0, f"{len(cont.folds)} feasible LP of {len(lps)}; fold at c = {th.c_fold:.13g} "
+                                        "(claim: none feasible)")))
     claims.append(Claim(
         "transcritical_at_c_ec",
         "Continuation finds a transcritical (branch point with E1) at the elite control threshold",
-        bool(len(bps) == 1 and abs(bps[0].p - th.c_ec) <= REL_TOL * th.c_ec
-             and len(e1_bps) == 1 and abs(e1_bps[0].p - th.c_ec) <= REL_TOL * th.c_ec),
-        f"BP on interior branch at {cont.c_ec!r}, on E1 at {[e.p for e in e1_bps]} "
-        f"vs b(1 + eta ybar^2)/ybar = {th.c_ec!r}"))
+        all_of(threshold_decision([e.p for e in cont.branch_points], th.c_ec, "BP on the interior branch",
+                                  "b (1 + eta ybar^2) / ybar"),
+               threshold_decision([e.p for e in cont.e1_branch_points], th.c_ec, "BP on E1",
+                                  "b (1 + eta ybar^2) / ybar"))))
     below, above = courses["below, ART"], courses["above, no ART"]
     claims.append(Claim(
-        "rebound_below_c_pt", "Below c_PT the virus rebounds after therapy stops",
-        bool(below.outcome == oc.REBOUND), f"c={c_lo:g}, eps={below.eps:g}: {below.outcome}"))
+        "rebound_below_c_pt",
+        f"Below c_PT the virus rebounds: at c = {c_lo:g} at least 95 % {grid_words} reach the chronic state, and so "
+        "does the patient whose therapy stops",
+        all_of(basin_decision(basins.counts(c_lo)[oc.REBOUND], n_grid, oc.REBOUND, c_lo, BASIN_MAJORITY),
+               course_decision(below.outcome, oc.REBOUND, f"ART eps = {below.eps:g} for {below.t_art:g} d"))))
     claims.append(Claim(
-        "control_above_c_ec", "Above c_EC the virus is controlled, even without therapy (elite control)",
-        bool(above.outcome == oc.CONTROL), f"c={c_hi:g}, no ART: {above.outcome}"))
+        "control_above_c_ec",
+        f"Above c_EC the virus is controlled, even without therapy (elite control): at c = {c_hi:g} at least 95 % "
+        f"{grid_words} reach control, and so does the untreated patient",
+        all_of(basin_decision(basins.counts(c_hi)[oc.CONTROL], n_grid, oc.CONTROL, c_hi, BASIN_MAJORITY),
+               course_decision(above.outcome, oc.CONTROL, "no ART"))))
     if th.bistable:
-        f_mid = r.basins.fractions[c_mid]
+        mid = basins.counts(c_mid)
         art, no_art = courses["inside, ART"], courses["inside, no ART"]
         claims.append(Claim(
             "outcome_depends_on_state_inside",
-            "Inside the interval the outcome depends on the initial state (both basins present; therapy can switch it)",
-            bool(f_mid["control"] > 0 and f_mid["rebound"] > 0
-                 and art.outcome == oc.CONTROL and no_art.outcome == oc.REBOUND),
-            f"c={c_mid:g}: control basin {f_mid['control']:.3f}, rebound basin {f_mid['rebound']:.3f}; "
-            f"ART -> {art.outcome}, no ART -> {no_art.outcome}"))
+            f"Inside the interval the outcome depends on the initial state: at c = {c_mid:g} each basin holds more "
+            f"than 5 % {grid_words}, and therapy switches the chronic patient to control",
+            all_of(basin_decision(mid[oc.CONTROL], n_grid, oc.CONTROL, c_mid, BASIN_PRESENT),
+                   basin_decision(mid[oc.REBOUND], n_grid, oc.REBOUND, c_mid, BASIN_PRESENT),
+                   course_decision(art.outcome, oc.CONTROL, f"ART eps = {art.eps:g} for {art.t_art:g} d"),
+                   course_decision(no_art.outcome, oc.REBOUND, "no ART"))))
     return claims

@@ -3,7 +3,9 @@ over seeds, on the same calibration subsets (paired comparisons).
 
 A study runs in two phases so that loss-based selection can use the BRECQ losses of the *same*
 seed: phase A runs everything that needs no BRECQ losses (RTN, BRECQ, QDrop, data-free ModCap,
-random-k), phase B the loss-selected merges (MRECG-loss and the k sweep). Jobs of a phase run in
+random-k), phase B the loss-selected merges (MRECG-loss and the k sweep). Random-k runs several
+draws of k pairs per seed (``Plan.random_draws``), each on the same calibration subset and
+reconstruction seed as the other methods, so that MRECG's accuracy can be ranked among them. Jobs of a phase run in
 parallel worker processes. Every unit, merged or not, gets the same number of iterations, as in
 the official code (bytedance/MRECG ``MRECG.py``: one ``max_count`` per reconstruction call).
 """
@@ -17,13 +19,14 @@ from typing import Any, Sequence
 import numpy as np
 
 from nbsupport.data import ImageFolderData, Split, digits_split
+from nbsupport.models import units_of
 from nbsupport.models.imagenet import load_pretrained
 from nbsupport.models.training import accuracy, train_nets
 from nbsupport.parallel import run_jobs
 from nbsupport.quant import selection
 from nbsupport.quant.ptq import PTQRun, check_method, ptq_job
 from nbsupport.quant.reconstruct import ReconConfig
-from nbsupport.walkthroughs.modcap_ptq.params import IMAGENET_NAMES
+from nbsupport.walkthroughs.modcap_ptq.params import DIGITS_UNITS, IMAGENET_NAMES, IMAGENET_UNITS, block_pairs
 
 # name -> (architecture, width multiplier, AdaRound lambda of its family: 0.01 for ResNets, 0.1 for
 # MobileNetV2, the ``weight`` of bytedance/MRECG's configs)
@@ -38,6 +41,22 @@ CACHE_KIND = "modcap_classifier"
 def repetition_seeds(seed: int, n: int) -> list[int]:
     """Seeds of the n repetitions: each changes the calibration subset and the reconstruction."""
     return [seed * 1000 + r for r in range(n)]
+
+
+def random_pair_draws(n_units: int, k: int, seed: int, draws: int) -> list[list[int]]:
+    """``draws`` distinct sets of k block pairs, drawn uniformly for repetition ``seed``; the first
+    is the draw a single random-k run of that seed makes (``run_ptq``'s generator, seeded
+    ``seed + 7919``). Fewer when fewer distinct sets exist."""
+    from math import comb
+
+    rng = np.random.default_rng(seed + 7919)
+    possible = comb(len(selection.block_pairs(n_units)), k)
+    out: list[list[int]] = []
+    while len(out) < min(draws, possible):
+        pairs = selection.random_pairs(n_units, k, rng)
+        if pairs not in out:
+            out.append(pairs)
+    return out
 
 
 def main_model(models: Sequence[str]) -> str:
@@ -107,6 +126,8 @@ class Plan:
     device: str = "cpu"
     one_seed_methods: tuple[str, ...] = ()   # run on the first seed only (to fit the time budget)
     profile: str = "default"                 # "paper": torchvision's ImageNet nets
+    random_draws: int = 1                    # random-k draws per seed
+    n_seeds_others: int | None = None        # seeds of the nets other than main_model (None: all)
 
     @classmethod
     def from_config(cls, cfg) -> "Plan":
@@ -114,15 +135,21 @@ class Plan:
                    seeds=repetition_seeds(cfg.seed, cfg.n_seeds), w_bits=cfg.w_bits, a_bits=cfg.a_bits,
                    iters=cfg.iters, n_calib=cfg.n_calib, k=cfg.k, k_sweep=list(cfg.k_sweep),
                    stride_penalty=cfg.stride_penalty, batch_size=cfg.batch, device=cfg.device,
-                   one_seed_methods=tuple(cfg.one_seed_methods), profile=cfg.profile)
+                   one_seed_methods=tuple(cfg.one_seed_methods), profile=cfg.profile,
+                   random_draws=cfg.random_draws, n_seeds_others=cfg.n_seeds_others)
 
     @property
     def tag(self) -> str:
         """``w2a4`` for W2A4: the bit-widths as written in record keys."""
         return f"w{self.w_bits}a{self.a_bits}"
 
-    def seeds_of(self, method: str) -> list[int]:
-        return self.seeds[:1] if method in self.one_seed_methods else self.seeds
+    def seeds_of(self, method: str, model: str | None = None) -> list[int]:
+        """The seeds ``method`` runs with on ``model``: the first only for ``one_seed_methods``, the
+        first ``n_seeds_others`` on the nets other than the main one."""
+        seeds = self.seeds[:1] if method in self.one_seed_methods else self.seeds
+        if model is not None and model != self.main_model and self.n_seeds_others is not None:
+            seeds = seeds[:self.n_seeds_others]
+        return seeds
 
     def methods_of(self, name: str) -> list[str]:
         """Every method on the main model; RTN, BRECQ and MRECG-loss on the others."""
@@ -130,11 +157,20 @@ class Plan:
             return list(self.methods)
         return [m for m in self.methods if m in ("rtn", "brecq", "mrecg_loss")]
 
+    def draws_of(self, name: str) -> int:
+        """Random-k draws per seed on ``name``: ``random_draws``, or fewer when fewer distinct sets
+        of k pairs exist."""
+        from math import comb
+
+        units = (IMAGENET_UNITS if self.profile == "paper" else DIGITS_UNITS)[name]
+        return min(self.random_draws, comb(block_pairs(units), self.k))
+
     def count_jobs(self) -> int:
         """PTQ runs of the study (the k sweep included), for a progress bar."""
         n = 0
         for name in self.models:
-            n += sum(len(self.seeds_of(m)) for m in self.methods_of(name))
+            n += sum(len(self.seeds_of(m, name)) * (self.draws_of(name) if m == "random_k" else 1)
+                     for m in self.methods_of(name))
             if name == self.main_model and "mrecg_loss" in self.methods:
                 n += len([k for k in self.k_sweep if k != self.k])
         return n
@@ -142,21 +178,24 @@ class Plan:
 
 @dataclass(frozen=True)
 class PTQResult:
-    """One PTQ run of the study: the net, the k it ran with (0 for the methods that merge nothing)
-    and the run itself."""
+    """One PTQ run of the study: the net, the k it ran with (0 for the methods that merge nothing),
+    the run itself, and which random draw of the seed it is (0 for every other method)."""
 
     model: str
     k: int
     run: PTQRun
+    draw: int = 0
 
 
 @dataclass
 class Study:
-    """Every run of a plan, and the wall time of the whole study."""
+    """Every run of a plan, the wall time of the whole study, and the number of test images every
+    accuracy is measured on (one image is the smallest accuracy difference the run resolves)."""
 
     plan: Plan
     results: list[PTQResult]
     seconds: float
+    n_test: int = 0
     _frame: Any = field(default=None, repr=False)
 
     def frame(self):
@@ -165,17 +204,17 @@ class Study:
 
         if self._frame is None:
             self._frame = pd.DataFrame([{
-                "model": r.model, "method": r.run.method, "k": r.k, "seed": r.run.seed,
+                "model": r.model, "method": r.run.method, "k": r.k, "seed": r.run.seed, "draw": r.draw,
                 "accuracy": r.run.accuracy, "logit_error": r.run.logit_error, "seconds": r.run.seconds,
                 "merged": [g for g in r.run.groups if len(g) > 1],
             } for r in self.results])
         return self._frame
 
     def first_run(self, model: str, method: str) -> PTQRun:
-        """The run of ``method`` on ``model`` with the first seed at k = K (or 0)."""
+        """The run of ``method`` on ``model`` with the first seed at k = K (or 0), its first draw."""
         for r in self.results:
             if r.model == model and r.run.method == method and r.run.seed == self.plan.seeds[0] \
-                    and r.k in (0, self.plan.k):
+                    and r.k in (0, self.plan.k) and r.draw == 0:
                 return r.run
         raise KeyError((model, method))
 
@@ -183,6 +222,26 @@ class Study:
         """model -> its BRECQ run with the first seed."""
         return {r.model: r.run for r in self.results
                 if r.run.method == "brecq" and r.run.seed == self.plan.seeds[0]}
+
+    def runs_of(self, model: str, method: str) -> dict[int, list[PTQRun]]:
+        """seed -> the runs of ``method`` on ``model`` at k = K (or 0), draws in order (one run
+        per seed for every method but random-k)."""
+        out: dict[int, list[tuple[int, PTQRun]]] = {}
+        for r in self.results:
+            if r.model == model and r.run.method == method and r.k in (0, self.plan.k):
+                out.setdefault(r.run.seed, []).append((r.draw, r.run))
+        return {seed: [run for _, run in sorted(runs, key=lambda t: t[0])] for seed, runs in sorted(out.items())}
+
+    def accuracies(self, model: str, method: str) -> dict[int, list[float]]:
+        """seed -> test accuracies (%) of ``method`` on ``model`` at k = K (or 0), one per draw."""
+        return {seed: [run.accuracy for run in runs] for seed, runs in self.runs_of(model, method).items()}
+
+    def paired_accuracies(self, model: str, method: str, baseline: str) -> tuple[np.ndarray, np.ndarray]:
+        """Accuracies of ``method`` and ``baseline`` on the seeds both ran, in seed order (random-k:
+        the mean over its draws of that seed)."""
+        a, b = self.accuracies(model, method), self.accuracies(model, baseline)
+        common = sorted(set(a) & set(b))
+        return (np.array([np.mean(a[s]) for s in common], float), np.array([np.mean(b[s]) for s in common], float))
 
     @property
     def recon_seconds_per_1k_iters(self) -> float:
@@ -199,13 +258,10 @@ class Study:
         return main.groupby(["model", "method"]).accuracy.agg(["mean", "std", "count"])
 
     def paired_differences(self, model: str, method: str, baseline: str) -> np.ndarray:
-        """accuracy(method) - accuracy(baseline) seed by seed (same calibration subset and seed)."""
-        df = self.frame()
-        ks = [0, self.plan.k]
-        a = df[(df.model == model) & (df.method == method) & (df.k.isin(ks))].set_index("seed").accuracy
-        b = df[(df.model == model) & (df.method == baseline) & (df.k.isin(ks))].set_index("seed").accuracy
-        common = sorted(set(a.index) & set(b.index))
-        return np.array([a[s] - b[s] for s in common])
+        """accuracy(method) - accuracy(baseline) seed by seed (same calibration subset and seed;
+        random-k: the mean over its draws of that seed)."""
+        a, b = self.paired_accuracies(model, method, baseline)
+        return a - b
 
     def paired(self) -> dict[tuple[str, str, str], np.ndarray]:
         """(model, method, baseline) -> paired differences, for every comparison the run allows."""
@@ -238,11 +294,17 @@ def run(plan: Plan, nets: dict, data, workers: int = 1, progress=None) -> Study:
         for method in plan.methods_of(name):
             if method == "mrecg_loss":
                 continue
-            for seed in plan.seeds_of(method):
+            for seed in plan.seeds_of(method, name):
+                if method == "random_k":
+                    n_units = len(units_of(nets[name]))
+                    for draw, pairs in enumerate(random_pair_draws(n_units, plan.k, seed, plan.random_draws)):
+                        phase_a.append(_job(plan, nets, data, name, method, seed, plan.k, pairs=pairs))
+                        keys_a.append((name, plan.k, draw))
+                    continue
                 phase_a.append(_job(plan, nets, data, name, method, seed, plan.k))
-                keys_a.append((name, plan.k if method in ("random_k", "mrecg_modcap") else 0))
+                keys_a.append((name, plan.k if method == "mrecg_modcap" else 0, 0))
     runs_a = run_jobs(ptq_job, phase_a, workers, progress)
-    results = [PTQResult(name, k, r) for (name, k), r in zip(keys_a, runs_a)]
+    results = [PTQResult(name, k, r, draw) for (name, k, draw), r in zip(keys_a, runs_a)]
     brecq = {(r.model, r.run.seed): r.run for r in results if r.run.method == "brecq"}
 
     phase_b, keys_b = [], []
@@ -251,7 +313,7 @@ def run(plan: Plan, nets: dict, data, workers: int = 1, progress=None) -> Study:
             break
         ks = [plan.k] + ([k for k in plan.k_sweep if k != plan.k] if name == plan.main_model else [])
         for k in ks:
-            for seed in (plan.seeds_of("mrecg_loss") if k == plan.k else plan.seeds[:1]):
+            for seed in (plan.seeds_of("mrecg_loss", name) if k == plan.k else plan.seeds[:1]):
                 base = brecq[(name, seed)]
                 pairs = selection.select_topk(selection.loss_differentials(base.recon.unit_losses), k,
                                               selection.block_pairs(len(base.recon.unit_losses)))
@@ -264,4 +326,4 @@ def run(plan: Plan, nets: dict, data, workers: int = 1, progress=None) -> Study:
                 keys_b.append((name, k))
     runs_b = run_jobs(ptq_job, phase_b, workers, progress)
     results += [PTQResult(name, k, r) for (name, k), r in zip(keys_b, runs_b)]
-    return Study(plan, results, time.perf_counter() - started)
+    return Study(plan, results, time.perf_counter() - started, n_test=len(data.y_test))

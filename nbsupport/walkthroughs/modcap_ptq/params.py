@@ -54,6 +54,12 @@ def _brecq_is_run(p: Mapping[str, Any]) -> None:
                          "with it, and mrecg_loss selects its pairs from BRECQ's losses)")
 
 
+def _other_seeds_within(p: Mapping[str, Any]) -> None:
+    if p["N_SEEDS_OTHERS"] > p["N_SEEDS"]:
+        raise ValueError(f"N_SEEDS_OTHERS={p['N_SEEDS_OTHERS']!r} is not allowed; choose 1 .. N_SEEDS={p['N_SEEDS']!r} "
+                         "(the other nets run the first seeds of the smallest net)")
+
+
 def _paper_needs_data_dir(p: Mapping[str, Any]) -> None:
     if p["PROFILE"] == "paper" and not p["DATA_DIR"]:
         raise ValueError(f"DATA_DIR={p['DATA_DIR']!r} is not allowed with PROFILE='paper'; the paper profile needs "
@@ -83,14 +89,18 @@ PARAMS = Params("01_modcap_ptq", [
     knob("W_BITS", int, "weight bits; the first and last layers stay at 8", value=2, low=2, high=8, unit="bits"),
     knob("A_BITS", int, "activation bits; the network input and the last layer's input stay at 8", value=4,
          low=2, high=8, unit="bits"),
-    knob("MODELS", list, "which nets: resnet, mbv2_x1, mbv2_x0.5", smoke=["resnet", "mbv2_x0.5"],
-         default=["resnet", "mbv2_x0.5"], paper=["resnet", "mbv2_x1", "mbv2_x0.5"], item=str, choices=MODEL_NAMES),
+    knob("MODELS", list, "which nets: resnet, mbv2_x1, mbv2_x0.5", smoke=["mbv2_x1", "mbv2_x0.5"],
+         default=["mbv2_x1", "mbv2_x0.5"], paper=["resnet", "mbv2_x1", "mbv2_x0.5"], item=str, choices=MODEL_NAMES),
     knob("METHODS", list, "PTQ methods run on the smallest net (the others run rtn, brecq and mrecg_loss only)",
          smoke=["rtn", "brecq", "mrecg_loss", "random_k"], default=list(METHODS), paper=list(METHODS), item=str,
          choices=METHODS),
     knob("N_SEEDS", int, "repetitions (each: its own calibration subset and reconstruction seed)", smoke=1,
          default=3, paper=5, low=1),
-    knob("ITERS", int, "reconstruction iterations per unit, merged or not", smoke=4, default=300, paper=20000,
+    knob("N_SEEDS_OTHERS", int, "repetitions of the nets other than the smallest (its first seeds), to fit the "
+         "time budget; at most N_SEEDS", smoke=1, default=3, paper=5, low=1),
+    knob("RANDOM_DRAWS", int, "random-k: distinct random sets of k pairs per seed, MRECG ranked among them",
+         smoke=2, default=5, paper=5, low=1),
+    knob("ITERS", int, "reconstruction iterations per unit, merged or not", smoke=4, default=150, paper=20000,
          low=1),
     knob("N_CALIB", int, "calibration images per seed", smoke=64, default=512, paper=1024, low=1, unit="images"),
     knob("BATCH", int, "reconstruction mini-batch (the BRECQ and QDrop baselines use 32)", value=32, low=1,
@@ -98,14 +108,14 @@ PARAMS = Params("01_modcap_ptq", [
     knob("EPOCHS", int, "training epochs of the full-precision digits nets", smoke=1, default=20, paper=20, low=1),
     knob("K", int, "unit pairs merged by MRECG and random-k", value=3, low=0, allowed=_K_ALLOWED),
     knob("K_SWEEP", list, "further values of k tried with MRECG-loss on the smallest net (first seed)", smoke=[],
-         default=[5], paper=[1, 2, 5], item=int, low=0, length=(0, None), allowed="a list of 0 or more items, each " + _K_ALLOWED),
+         default=[], paper=[1, 2, 5], item=int, low=0, length=(0, None), allowed="a list of 0 or more items, each " + _K_ALLOWED),
     knob("ONE_SEED_METHODS", list, "methods run on the first seed only, to fit the time budget", smoke=[],
          default=["qdrop", "mrecg_modcap"], paper=[], item=str, choices=METHODS, length=(0, None)),
     knob("STRIDE_PENALTY", float, "data-free ModCap weights a stride-s layer by s to minus this power", value=1.0,
          low=0.0),
     knob("WORKERS", int, "worker processes for training and the reconstruction runs (1 on a GPU)", smoke=1,
          default=2, paper=2, low=1),
-], uses_torch=True, rules=[_paper_needs_data_dir, _brecq_is_run, _k_fits_the_nets], data_check=_paper_data)
+], uses_torch=True, rules=[_paper_needs_data_dir, _brecq_is_run, _k_fits_the_nets, _other_seeds_within], data_check=_paper_data)
 
 
 RECORDS = [
@@ -117,7 +127,11 @@ RECORDS = [
     record_key("modcap.selected_units.<model>", "(list of unit runs)",
                "the units MRECG-loss reconstructs jointly at k = K, first seed (empty when nothing is merged)"),
     record_key("modcap.acc.<model>.<method>.<wNaM>.mean", "%",
-               "test top-1 accuracy after PTQ at W_BITS/A_BITS (e.g. w2a4), mean over seeds"),
+               "test top-1 accuracy after PTQ at W_BITS/A_BITS (e.g. w2a4), mean over seeds (random_k: over "
+               "seeds and draws)"),
     record_key("modcap.acc.<model>.<method>.<wNaM>.std", "%",
                "its standard deviation over seeds (None with one seed)"),
+    record_key("modcap.random_k.percentile.<model>", "percentile",
+               "MRECG-loss's accuracy as a percentile among the random-k draws of the same seed and k (ties count "
+               "half), pooled over seeds (0-100)"),
 ]

@@ -48,6 +48,14 @@ def latency_ms(timing: bench.Timing, threads: int, per: int = 1, stat: str = "me
     return timing.summary(per)[f"{clock}_{stat}_ms"]
 
 
+def rounds_ms(timing: bench.Timing, threads: int, per: int = 1) -> tuple[float, ...]:
+    """Every timed call of ``timing`` on the clock :func:`latency_ms` records, in ms per item. Timed
+    by ``bench.measure`` with interleaving, call i of every candidate ran in round i, so two
+    candidates' tuples are paired round by round (what ``verdicts.timing`` bootstraps over)."""
+    calls = timing.cpu if threads == 1 else timing.wall
+    return tuple(round(1e3 * t / per, 4) for t in calls)
+
+
 def time_models(models: dict[str, torch.nn.Module], x: torch.Tensor, backend: str, threads: int, warmup: int,
                 rounds: int, progress=None) -> tuple[dict[str, bench.Timing], dict[str, bench.Prepared]]:
     """Prepare every model on ``backend`` (checked against eager) and time them interleaved."""
@@ -114,10 +122,16 @@ class MergeStudy:
     prepared: dict[tuple[str, str], bench.Prepared]
     ms: dict[tuple[str, str], float]           # recorded latency (see latency_ms)
     p90: dict[tuple[str, str], float]
+    rounds: dict[tuple[str, str], tuple[float, ...]] = field(default_factory=dict)   # per-round ms (rounds_ms)
 
     def ratio(self, backend: str) -> float:
-        """Merged / unmerged latency on one backend."""
+        """Merged / unmerged latency on one backend (ratio of the recorded medians)."""
         return self.ms[(backend, "merged")] / self.ms[(backend, "unmerged")]
+
+    def paired_rounds(self) -> dict[str, tuple[tuple[float, ...], tuple[float, ...]]]:
+        """backend -> (unmerged, merged) per-round ms, timed in the same interleaved rounds."""
+        return {b: (self.rounds[(b, "unmerged")], self.rounds[(b, "merged")]) for b in self.backends
+                if (b, "unmerged") in self.rounds and (b, "merged") in self.rounds}
 
 
 def merge_study(x: torch.Tensor, backends, threads: int, warmup: int, rounds: int, seed: int) -> MergeStudy:
@@ -145,7 +159,8 @@ def merge_study(x: torch.Tensor, backends, threads: int, warmup: int, rounds: in
         layers_removed=removed, layers_added=max(0, len(after) - len(before) + removed),
         backends=list(backends), timings=timings, prepared=prepared,
         ms={k: latency_ms(t, threads) for k, t in timings.items()},
-        p90={k: latency_ms(t, threads, stat="p90") for k, t in timings.items()})
+        p90={k: latency_ms(t, threads, stat="p90") for k, t in timings.items()},
+        rounds={k: rounds_ms(t, threads) for k, t in timings.items()})
 
 
 class OfficialExportQuirk(torch.nn.Module):
@@ -176,6 +191,7 @@ class BlockTiming:
     ms: float                  # recorded latency, 2 decimals
     min_ms: float              # fastest call, 2 decimals
     vs_ncb: float              # ms / the NCB's ms at the same input
+    rounds_ms: tuple[float, ...] = ()   # every timed call (round i of every block at this input ran together)
 
 
 def block_modules(channels: int) -> dict[str, torch.nn.Module]:
@@ -201,7 +217,8 @@ def block_study(inputs, threads: int, rounds: int) -> list[BlockTiming]:
             ms = latency_ms(timings[name], threads)
             rows.append(BlockTiming(f"{channels}x{side}x{side}", name,
                                     round(bench.count_macs(block, (channels, side, side)) / 1e6, 1), round(ms, 2),
-                                    round(latency_ms(timings[name], threads, stat="min"), 2), round(ms / ncb_ms, 2)))
+                                    round(latency_ms(timings[name], threads, stat="min"), 2), round(ms / ncb_ms, 2),
+                                    rounds_ms(timings[name], threads)))
     return rows
 
 
@@ -215,6 +232,7 @@ class SwapTiming:
     ms: float                  # recorded latency, 1 decimal
     min_ms: float              # fastest call, 1 decimal
     vs_first: float            # ms / the first swap's ms, 3 decimals
+    rounds_ms: tuple[float, ...] = ()   # every timed call, paired round by round with the other swaps
 
 
 def swap_study(x: torch.Tensor, swaps, threads: int, warmup: int, rounds: int) -> list[SwapTiming]:
@@ -230,7 +248,7 @@ def swap_study(x: torch.Tensor, swaps, threads: int, warmup: int, rounds: int) -
             shapes_only = nextvit.build("S", **SWAPS[key][1])
         rows.append(SwapTiming(key, SWAPS[key][0], round(bench.count_macs(shapes_only, x.shape[-1]) / 1e9, 3),
                                round(ms, 1), round(latency_ms(timings[key], threads, stat="min"), 1),
-                               round(ms / base, 3)))
+                               round(ms / base, 3), rounds_ms(timings[key], threads)))
     return rows
 
 
@@ -247,6 +265,7 @@ class PeerLatency:
     min_ms: float              # fastest call, 1 decimal
     wall_p10_ms: float
     wall_p90_ms: float
+    rounds_ms: tuple[float, ...] = ()   # every timed call, paired round by round with the other models
 
 
 @dataclass
@@ -264,9 +283,9 @@ class LatencyStudy:
         return {r.model: r.ms for r in self.rows}
 
     @property
-    def fastest_ms(self) -> dict[str, float]:
-        """Each model's fastest timed call (what model-to-model claims compare)."""
-        return {r.model: r.min_ms for r in self.rows}
+    def rounds(self) -> dict[str, tuple[float, ...]]:
+        """Each model's per-round times (what model-to-model claims compare, round by round)."""
+        return {r.model: r.rounds_ms for r in self.rows}
 
 
 def build_models(names, progress=None) -> dict[str, torch.nn.Module]:
@@ -291,7 +310,7 @@ def run(models: dict[str, torch.nn.Module], x: torch.Tensor, backend: str, threa
         rows.append(PeerLatency(name, PEERS[name].family, round(macs[name] / 1e9, 2),
                                 round(latency_ms(timings[name], threads), 1),
                                 round(latency_ms(timings[name], threads, stat="min"), 1),
-                                s["wall_p10_ms"], s["wall_p90_ms"]))
+                                s["wall_p10_ms"], s["wall_p90_ms"], rounds_ms(timings[name], threads)))
     return LatencyStudy(backend, threads, x.shape[-1], rows, models)
 
 
@@ -397,7 +416,7 @@ def tiny_study(seed: int, epochs: int, n_train: int | None, progress=None) -> Ti
                       time.perf_counter() - started, confusion(tiny, split.x_test, split.y_test))
 
 
-__all__ = ["SWAPS", "latency_ms", "time_models", "ModelSize", "model_sizes", "timm_difference", "MergeStudy",
+__all__ = ["SWAPS", "latency_ms", "rounds_ms", "time_models", "ModelSize", "model_sizes", "timm_difference", "MergeStudy",
            "merge_study", "OfficialExportQuirk", "BlockTiming", "block_modules", "block_study", "SwapTiming",
            "swap_study", "PeerLatency", "LatencyStudy", "build_models", "run", "Batch8Latency", "batch8_study",
            "ms_per_gmac", "spearman", "upsampled_digits", "train_tiny", "confusion", "TinyResult", "tiny_study"]

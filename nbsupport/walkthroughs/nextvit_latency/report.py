@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from nbsupport.records import Claim
+from nbsupport.verdicts import Decision, all_of, exact, proportion, timing
 
 # ----------------------------------------------------------------------------- the paper's numbers
 
@@ -172,7 +173,13 @@ def plot_latency_vs_macs(study):
         ax.annotate(r.model, (r.gmacs, r.ms), fontsize=7, xytext=(3, 2), textcoords="offset points")
     ax.set_xlabel("GMACs (PyTorch counter)")
     ax.set_ylabel("CPU time per image [ms]")
-    ax.set_title("On a CPU, latency follows MACs")
+    if len(study.rows) >= 3:
+        from nbsupport.verdicts import spearman
+
+        rho = spearman([r.gmacs for r in study.rows], [r.ms for r in study.rows])
+        ax.set_title(f"CPU latency against MACs: Spearman rank correlation {rho:.2f} over {len(study.rows)} models")
+    else:
+        ax.set_title("CPU latency against MACs")
     return fig
 
 
@@ -379,64 +386,157 @@ def paper_vs_ours(sizes, peer_ms: dict, merge, tiny_accuracy: float) -> pd.DataF
 
 
 # ----------------------------------------------------------------------------- claims
+# Each claim's decision is a small function of plain numbers (per-round times in ms, counts), so
+# that it can be tested on hand-built inputs; ``evaluate_claims`` only picks the numbers out of the
+# studies. Every latency comparison goes through ``verdicts.timing``: the ratio of the medians of
+# two candidates timed in the same interleaved rounds, with a paired bootstrap interval over the
+# rounds widened by the run-to-run drift of a median (5 %), so that a difference this machine
+# cannot resolve gives "inconclusive" rather than a verdict that flips between runs.
+
+MACS_TOLERANCE_PCT = 1.0       # our MACs within 1 % of the README's fvcore numbers
+MERGE_TOLERANCE = 1e-4         # max |merged - unmerged| relative to the output's scale
+TINY_ACCURACY = 0.95           # the tiny Next-ViT's test accuracy to reach (a fraction)
+
+
+def decide_sizes(params: list[tuple[int, int]], macs_diffs_pct: list[float],
+                 tolerance_pct: float = MACS_TOLERANCE_PCT) -> Decision:
+    """Exact: every (ours, official) parameter count equal, every MACs difference within
+    ``tolerance_pct`` of the README's."""
+    params_ok = all(ours == official for ours, official in params)
+    macs_ok = all(abs(d) <= tolerance_pct for d in macs_diffs_pct)
+    return exact(params_ok and macs_ok, f"parameter counts equal to the official code's: {params_ok} "
+                 f"({len(params)} variants); MACs differences {list(macs_diffs_pct)} % (tolerance {tolerance_pct:g} %)")
+
+
+def decide_merge_exact(max_abs_diff: float, output_scale: float, removed: int, added: int,
+                       tolerance: float = MERGE_TOLERANCE) -> Decision:
+    """Exact: the merged network's outputs equal the unmerged ones within float tolerance, BNs were
+    folded and no layer was added."""
+    ok = max_abs_diff <= tolerance * output_scale and removed > 0 and added == 0
+    return exact(ok, f"max |merged - unmerged| {max_abs_diff:.2g} for outputs up to {output_scale:.2g} "
+                 f"(tolerance {tolerance:g} of the scale); {removed} BNs folded, {added} layers added")
+
+
+def decide_faster(a_rounds, b_rounds, what: str) -> Decision:
+    """Is ``a`` faster than ``b``? Ratio of medians over paired interleaved rounds below 1."""
+    return timing(a_rounds, b_rounds, 1.0, better="lower", what=what)
+
+
+def decide_merge_faster(paired_rounds: dict[str, tuple]) -> Decision:
+    """merge_bn makes Next-ViT-S faster on every backend timed: backend -> (unmerged, merged)
+    per-round ms; all of the per-backend timing decisions (merged / unmerged below 1)."""
+    return all_of(*[decide_faster(merged, unmerged, f"{backend} merged / unmerged")
+                    for backend, (unmerged, merged) in paired_rounds.items()])
+
+
+def summed_rounds(rounds_by_input: list) -> np.ndarray:
+    """Per-round totals over the benchmark inputs (each input's rounds ran together, round i of
+    every block at one input in the same round), so a sum over inputs is paired round by round."""
+    n = min(len(r) for r in rounds_by_input)
+    return np.sum([np.asarray(r[:n], float) for r in rounds_by_input], axis=0)
+
+
+def decide_bn_relu_blocks(ncb_rounds_by_input: list, ln_gelu_rounds_by_input: list) -> Decision:
+    """BN+ReLU faster than LN+GELU in one NCB: per-round totals over the benchmark inputs."""
+    return decide_faster(summed_rounds(ncb_rounds_by_input), summed_rounds(ln_gelu_rounds_by_input),
+                         "NCB BN+ReLU / LN+GELU (summed over the inputs)")
+
+
+def decide_ranking(nextvit_rounds, rivals: dict) -> Decision:
+    """Next-ViT-S faster than every rival: all of the pairwise timing decisions."""
+    return all_of(*[decide_faster(nextvit_rounds, rounds, f"Next-ViT-S / {name}") for name, rounds in rivals.items()])
+
+
+def decide_tiny(correct: int, n_test: int, same_predictions: bool, threshold: float = TINY_ACCURACY) -> Decision:
+    """The tiny Next-ViT's test accuracy above ``threshold`` (Wilson interval over the test images)
+    and merge_bn leaving every prediction unchanged (exact)."""
+    return all_of(proportion(correct, n_test, threshold, what="test images right"),
+                  exact(same_predictions, f"predictions after merge_bn identical: {bool(same_predictions)}"))
+
+
+def compared(decision: Decision) -> str:
+    """'faster', 'slower' or 'not resolved' for a timing decision of "a is faster than b"."""
+    return {True: "faster", False: "slower", None: "not resolved"}[decision.holds]
+
+
+def _ratio_words(decision: Decision) -> str:
+    lo, hi = decision.interval
+    return f"{decision.effect:.3f} ({lo:.2f}-{hi:.2f}): {compared(decision)}"
+
+
+def merge_summary(merge) -> str:
+    """What merging and the backend do to Next-ViT-S, in words generated from this run's timings:
+    per backend merged / unmerged, and each backend's unmerged time against eager's unmerged."""
+    pairs = merge.paired_rounds()
+    lines = [f"merged / unmerged, ratio of medians (95 % interval incl. drift): "
+             + "; ".join(f"{b} {_ratio_words(decide_faster(m, u, ''))}" for b, (u, m) in pairs.items())]
+    if "eager" in pairs:
+        base = pairs["eager"][0]
+        others = [b for b in pairs if b != "eager"]
+        if others:
+            lines.append("unmerged on each backend / unmerged eager: "
+                         + "; ".join(f"{b} {_ratio_words(decide_faster(pairs[b][0], base, ''))}" for b in others))
+    return "\n".join(lines)
+
+
+def swap_summary(swaps) -> str:
+    """Each whole-network variant against the first (the paper's NCB network), from the same
+    interleaved rounds: ratio of medians, its interval, and faster / slower / not resolved."""
+    first = swaps[0]
+    rows = [f"  {s.key:<11} {_ratio_words(decide_faster(s.rounds_ms, first.rounds_ms, ''))}"
+            for s in swaps[1:] if s.rounds_ms and first.rounds_ms]
+    if not rows:
+        return f"only {first.key} was timed: nothing to compare"
+    ratios = [s.ms / first.ms for s in swaps[1:]]
+    return (f"whole Next-ViT-S, each variant / {first.key} (ratio of medians, 95 % interval incl. drift); the "
+            f"variants span {min(ratios):.2f}-{max(ratios):.2f} of {first.key}'s time:\n" + "\n".join(rows))
+
 
 def evaluate_claims(sizes, merge, study, swaps, blocks, tiny) -> list[Claim]:
-    """Each claim decided from this run's numbers. Comparisons between models use each model's
-    fastest timed call (``study.fastest_ms``): on a shared machine a model's median moves by up to
-    ten per cent from run to run, its fastest call much less. Claims whose models were not timed
-    are left out."""
-    peers = study.fastest_ms
-    out = []
-    params_ok = all(s.params == s.official_params for s in sizes)
-    diffs = [macs_diff_pct(s) for s in sizes]
-    macs_ok = all(abs(d) <= 1.0 for d in diffs)
-    out.append(Claim("sizes_match", "Our Next-ViT-S/B/L have the official parameter counts and the paper's MACs (within 1 %)",
-                     bool(params_ok and macs_ok), f"params exact: {params_ok}; MACs differences {diffs} %"))
-    scale = merge.output_scale
-    # "Not slower" is decided on the work done, which is exact: merging folds layers and adds none.
-    # Its speed change is within this machine's timing noise on every backend (a median can move by
-    # more than 3 % between two runs of the same model), so the measured ratios are evidence only.
-    removed, added = merge.layers_removed, merge.layers_added
-    out.append(Claim(
-        "merge_bn_exact",
-        "merge_bn() leaves the outputs unchanged (float tolerance) and is not slower: it folds the pre-norm "
-        "BNs into the next layer and adds no layer",
-        bool(merge.max_abs_diff <= 1e-4 * scale and removed > 0 and added == 0),
-        f"max |diff| {merge.max_abs_diff:.2g} for outputs up to {scale:.2g}; {removed} BNs folded, {added} "
-        "layers added; merged / unmerged median (evidence): " + ", ".join(f"{b} {merge.ratio(b):.3f}" for b in merge.backends)))
-    if "resnet101" in peers:
+    """Each claim decided from this run's numbers through ``nbsupport.verdicts``. Latency
+    comparisons use per-round times of candidates timed in the same interleaved rounds. Claims
+    whose candidates were not timed are left out."""
+    rounds = study.rounds
+    out = [Claim("sizes_match", "Our Next-ViT-S/B/L have the official parameter counts and the paper's MACs (within 1 %)",
+                 decide_sizes([(s.params, s.official_params) for s in sizes], [macs_diff_pct(s) for s in sizes])),
+           Claim("merge_bn_exact", "merge_bn() leaves the outputs unchanged (float tolerance): it folds the pre-norm "
+                 "BNs into the next layer and adds no layer",
+                 decide_merge_exact(merge.max_abs_diff, merge.output_scale, merge.layers_removed, merge.layers_added))]
+    pairs = merge.paired_rounds()
+    if pairs:
+        out.append(Claim("merge_bn_faster", "merge_bn() makes Next-ViT-S faster on every backend timed ("
+                         + ", ".join(pairs) + "; merged against unmerged in the same interleaved rounds)",
+                         decide_merge_faster(pairs)))
+    if "resnet101" in rounds:
         out.append(Claim("faster_than_resnet101",
-                         "Next-ViT-S is faster than ResNet-101 on this CPU (fastest timed call; the paper reports it 1.7 points more accurate)",
-                         bool(peers["nextvit_s"] < peers["resnet101"]),
-                         f"{peers['nextvit_s']:.0f} vs {peers['resnet101']:.0f} ms"))
-    # Decided on the single-block micro-benchmark (many rounds, fastest call, summed over the shapes:
-    # at 384x14x14 alone the gap is 5-10 %, about the run-to-run noise of this machine); in the whole
-    # network the two differ by a few per cent, so those numbers are evidence and do not decide.
-    micro = {b.input: {} for b in blocks}
+                         "Next-ViT-S is faster than ResNet-101 on this CPU (the paper reports it 1.7 points more accurate)",
+                         decide_faster(rounds["nextvit_s"], rounds["resnet101"], "Next-ViT-S / ResNet-101")))
+    by_input = {}
     for b in blocks:
-        micro[b.input][b.block] = b.min_ms
-    if micro and all("ncb_ln_gelu" in m for m in micro.values()):
-        whole = {s.key: s.min_ms for s in swaps}
-        bn, ln = sum(m["ncb"] for m in micro.values()), sum(m["ncb_ln_gelu"] for m in micro.values())
+        by_input.setdefault(b.input, {})[b.block] = b.rounds_ms
+    if by_input and all({"ncb", "ncb_ln_gelu"} <= set(m) for m in by_input.values()):
         out.append(Claim(
             "bn_relu_faster_than_ln_gelu",
-            "BN+ReLU is faster than LN+GELU in an NCB (fastest timed call, summed over the benchmark shapes)",
-            bool(bn < ln),
-            f"single NCB {bn:.1f} vs {ln:.1f} ms (" + ", ".join(f"{k}: {m['ncb']:.1f} vs {m['ncb_ln_gelu']:.1f}"
-                                                              for k, m in micro.items()) + ")"
-            + (f"; whole S {whole['ncb']:.0f} vs {whole['ln_gelu']:.0f} ms" if {"ncb", "ln_gelu"} <= set(whole) else "")))
-    rivals = [m for m in ("convnext_t", "swin_t", "deit_s") if m in peers]
+            "BN+ReLU is faster than LN+GELU in an NCB (single-block benchmark, summed over its inputs: "
+            + ", ".join(by_input) + ")",
+            decide_bn_relu_blocks([m["ncb"] for m in by_input.values()],
+                                  [m["ncb_ln_gelu"] for m in by_input.values()])))
+    whole = {s.key: s.rounds_ms for s in swaps}
+    if {"ncb", "ln_gelu"} <= set(whole):
+        out.append(Claim(
+            "bn_relu_faster_whole_network",
+            "BN+ReLU is faster than LN+GELU in the whole Next-ViT-S (the paper's norm/activation ablation, on this CPU)",
+            decide_faster(whole["ncb"], whole["ln_gelu"], "Next-ViT-S BN+ReLU / LN+GELU")))
+    rivals = {m: rounds[m] for m in ("convnext_t", "swin_t", "deit_s") if m in rounds}
     if rivals:
         out.append(Claim(
             "tensorrt_ranking_on_cpu",
-            "Next-ViT-S is faster than ConvNeXt-T, Swin-T and DeiT-S (fastest timed call), as the paper's TensorRT figure ranks them",
-            bool(all(peers["nextvit_s"] < peers[m] for m in rivals)),
-            f"Next-ViT-S {peers['nextvit_s']:.0f} ms vs " + ", ".join(f"{m} {peers[m]:.0f} ms" for m in rivals)))
+            "Next-ViT-S is faster than " + ", ".join(rivals) + " on this CPU, as the paper's TensorRT figure ranks them",
+            decide_ranking(rounds["nextvit_s"], rivals)))
+    correct = int(round(tiny.accuracy * tiny.n_test / 100))
     out.append(Claim("tiny_learns",
-                     "A tiny Next-ViT learns the digits (at least 95 % test accuracy) and merge_bn keeps its predictions",
-                     bool(tiny.accuracy >= 95.0 and tiny.same_predictions),
-                     f"{tiny.accuracy:.1f} % on {tiny.n_test} test images; predictions after merge_bn identical: "
-                     f"{tiny.same_predictions}"))
+                     "A tiny Next-ViT learns the digits (test accuracy above 95 %) and merge_bn keeps its predictions",
+                     decide_tiny(correct, tiny.n_test, tiny.same_predictions)))
     return out
 
 
@@ -444,4 +544,6 @@ __all__ = ["PAPER_MACS_G", "PAPER_PARAMS_M", "PAPER_TRT_MS", "PAPER_COREML_MS", 
            "PAPER_POINTS", "macs_diff_pct", "sizes_table", "merge_table", "block_table", "swap_table", "peer_rows",
            "peer_table", "batch8_table", "plot_tradeoff", "plot_latency_vs_macs", "plot_confusion", "ExplorerModel",
            "ExplorerState", "explorer_state", "explorer_points", "explorer_figure", "explorer", "paper_vs_ours",
+           "decide_sizes", "decide_merge_exact", "decide_faster", "decide_merge_faster", "summed_rounds",
+           "decide_bn_relu_blocks", "decide_ranking", "decide_tiny", "compared", "merge_summary", "swap_summary",
            "evaluate_claims"]

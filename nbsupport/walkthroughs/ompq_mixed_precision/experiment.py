@@ -256,6 +256,7 @@ class FullsizeTiming:
     total_s: float
     avg_bits: float
     size_mib: float
+    rounds_s: tuple[float, ...] = ()     # total seconds of each repeat (the median is total_s)
 
 
 # ---- helpers -----------------------------------------------------------------------------------------
@@ -545,10 +546,11 @@ def fullsize_search(builder: str, resolution: int, batch: int, beta: float, avg_
         for key, dt in zip(parts, (t1 - t0, t2 - t1, t3 - t2)):
             parts[key].append(dt)
     median: dict[str, Any] = {key: float(np.median(v)) for key, v in parts.items()}
+    totals = np.sum([parts[k] for k in parts], axis=0)
     return FullsizeTiming(model=builder, layers=len(params), resolution=resolution, batch=batch,
-                          threads=torch.get_num_threads(), **median,
-                          total_s=float(np.median(np.sum([parts[k] for k in parts], axis=0))),
-                          avg_bits=_avg_bits(params, alloc.bits), size_mib=float(params @ alloc.bits / 8 / 2**20))
+                          threads=torch.get_num_threads(), **median, total_s=float(np.median(totals)),
+                          avg_bits=_avg_bits(params, alloc.bits), size_mib=float(params @ alloc.bits / 8 / 2**20),
+                          rounds_s=tuple(float(t) for t in totals))
 
 
 def fullsize_searches(resolution: int, beta: float, repeats: int, seed: int = 0,

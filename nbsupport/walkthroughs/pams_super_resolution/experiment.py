@@ -177,6 +177,7 @@ class ArmResult:
     alphas: list[dict[str, float]]
     per_set: dict[str, tuple[float, float]] = field(default_factory=dict)
     state: dict | None = None
+    seed: int = 0
 
     def student(self, recipe: Recipe) -> EDSR:
         """The quantized model (needs ``state``, which :func:`run` keeps for every arm and bit-width)."""
@@ -203,19 +204,38 @@ def run_arm(job: ArmJob) -> ArmResult:
     return ArmResult(arm=job.arm, bits=job.bits, psnr=first.psnr, ssim=first.ssim,
                      per_image_psnr=first.per_image_psnr, seconds=seconds, alphas=trajectory,
                      per_set={n: (s.psnr, s.ssim) for n, s in scores.items()},
-                     state=student.state_dict() if job.keep_state else None)
+                     state=student.state_dict() if job.keep_state else None, seed=job.seed)
 
 
 @dataclass(frozen=True)
 class ArmsRun:
-    """Every quantized arm at every bit-width, in the order bits x arms, and the wall time."""
+    """Every quantized arm at every bit-width with ``SEED`` (``results``, in the order bits x arms,
+    weights kept), the same arms at the seeded bit-widths with the other fine-tuning seeds
+    (``replicas``, no weights), and the wall time."""
     results: list[ArmResult]
     seconds: float
     workers: int
     shown_bits: int              # the bit-width the fixed figures show (crops, clip figures)
+    replicas: list[ArmResult] = field(default_factory=list)
 
     def get(self, arm: str, bits: int) -> ArmResult | None:
         return next((r for r in self.results if r.arm == arm and r.bits == bits), None)
+
+    def psnr_seeds(self, arm: str, bits: int) -> list[float]:
+        """PSNR of one arm at one bit-width for every fine-tuning seed run, in seed order ([] if not
+        run); the same seeds for every arm, so lists of two arms pair up seed by seed."""
+        runs = [r for r in (*self.results, *self.replicas) if r.arm == arm and r.bits == bits]
+        return [r.psnr for r in sorted(runs, key=lambda r: r.seed)]
+
+    @property
+    def seeds(self) -> list[int]:
+        """The fine-tuning seeds run (SEED first)."""
+        return sorted({r.seed for r in (*self.results, *self.replicas)})
+
+    @property
+    def seeded_bits(self) -> list[int]:
+        """The bit-widths run with more than one seed."""
+        return sorted({r.bits for r in self.replicas}, reverse=True)
 
     def psnr(self, arm: str, bits: int) -> float | None:
         r = self.get(arm, bits)
@@ -231,18 +251,39 @@ def shown_bits(bits) -> int:
     return 4 if 4 in bits else min(bits)
 
 
+SEED_STRIDE = 1000               # fine-tuning seeds: SEED, SEED + 1000, ... (apart from every other run's SEED)
+
+
+def fine_tune_seeds(cfg) -> list[int]:
+    """The fine-tuning seeds of the seeded bit-widths: ``SEED`` first, then ``SEED + 1000 i``. They
+    change the calibration batches, the training patches and their order; the teacher stays the
+    one trained with ``SEED``."""
+    return [cfg.seed + SEED_STRIDE * i for i in range(cfg.seeds)]
+
+
+def n_jobs(cfg) -> int:
+    """How many quantized arms :func:`run` trains (for the progress bar)."""
+    return len(cfg.arms) * (len(cfg.bits) + (cfg.seeds - 1) * len(cfg.seeded_bits))
+
+
 def run(cfg, recipe: Recipe, data: SRData, teacher: Teacher, progress=None) -> ArmsRun:
-    """The main experiment: every arm of ``ARMS`` at every bit-width of ``BITS``, each from the
-    teacher's weights, in ``WORKERS`` processes of one thread each. Every student's weights are kept
-    (the crop figure and the explorer run them on one crop)."""
+    """The main experiment: every arm of ``ARMS`` at every bit-width of ``BITS`` with ``SEED``, and
+    at ``SEEDED_BITS`` with every other seed of :func:`fine_tune_seeds`, each from the teacher's
+    weights, in ``WORKERS`` processes of one thread each. The weights of the ``SEED`` students are
+    kept (the crop figure and the explorer run them on one crop)."""
     shown = shown_bits(cfg.bits)
     state = teacher.model.state_dict()
-    jobs = [ArmJob(recipe=recipe, arm=arm, bits=bits, seed=cfg.seed, teacher_state=state, pairs=data.train_pairs,
-                   test_sets=data.test_sets, keep_state=True)
-            for bits in cfg.bits for arm in cfg.arms]
+    job = lambda arm, bits, seed, keep: ArmJob(recipe=recipe, arm=arm, bits=bits, seed=seed,  # noqa: E731
+                                               teacher_state=state, pairs=data.train_pairs,
+                                               test_sets=data.test_sets, keep_state=keep)
+    jobs = [job(arm, bits, cfg.seed, True) for bits in cfg.bits for arm in cfg.arms]
+    jobs += [job(arm, bits, seed, False) for seed in fine_tune_seeds(cfg)[1:] for bits in cfg.seeded_bits
+             for arm in cfg.arms]
     started = time.perf_counter()
     results = run_jobs(run_arm, jobs, cfg.workers, progress=progress)
-    return ArmsRun(results=results, seconds=time.perf_counter() - started, workers=cfg.workers, shown_bits=shown)
+    main = len(cfg.bits) * len(cfg.arms)
+    return ArmsRun(results=results[:main], seconds=time.perf_counter() - started, workers=cfg.workers,
+                   shown_bits=shown, replicas=results[main:])
 
 
 @torch.no_grad()

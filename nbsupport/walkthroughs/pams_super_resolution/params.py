@@ -33,6 +33,14 @@ def paper_profile_needs_data(cfg: Mapping[str, Any]) -> None:
                          f"the paper profile needs DATA_DIR: {PAPER_LAYOUT}")
 
 
+def seeded_bits_are_run(cfg: Mapping[str, Any]) -> None:
+    """Every bit-width run over several seeds must be one of the bit-widths run."""
+    extra = [b for b in cfg["SEEDED_BITS"] if b not in cfg["BITS"]]
+    if extra:
+        raise ValueError(f"SEEDED_BITS={cfg['SEEDED_BITS']!r} is not allowed: {extra} not in BITS={cfg['BITS']!r}; "
+                         "give a subset of BITS, or [] for no seeds beyond SEED")
+
+
 def check_data(cfg) -> None:
     """In the paper profile, DATA_DIR must hold DIV2K's training images and every benchmark set."""
     if cfg.profile == "paper":
@@ -62,6 +70,11 @@ PARAMS = Params("04_pams_super_resolution", [
          default=0, paper=10_000, low=0, unit="steps"),
     knob("BITS", list, "bit-widths of weights and activations (the same k for both)", smoke=[8, 4, 2],
          default=[8, 4, 2], paper=[8, 4], item=int, low=2, high=8, unit="bits"),
+    knob("SEEDS", int, "fine-tuning seeds of every arm at SEEDED_BITS (SEED, SEED + 1000, ...; the teacher is "
+         "trained once, with SEED); the claims at those bit-widths use paired differences over them", smoke=2,
+         default=3, paper=1, low=1),
+    knob("SEEDED_BITS", list, "bit-widths whose arms are fine-tuned once per seed of SEEDS (the others: SEED only)",
+         smoke=[4], default=[4], paper=[4], item=int, low=2, high=8, unit="bits"),
     knob("ARMS", list, "quantized arms, all from the same teacher", value=list(ARMS), item=str, choices=ARMS),
     knob("TEST_CROP", int, "LR side of a centre crop of each test image (the paper profile: None, whole "
          "images)", smoke=24,
@@ -73,12 +86,16 @@ PARAMS = Params("04_pams_super_resolution", [
     knob("PLACEMENT", str, "corrected (conv1 sees the quantized block input) or official (colorjam/PAMS "
          "master: conv1 sees the full-precision input)", smoke="corrected", default="corrected",
          paper="official", choices=PLACEMENTS),
-], uses_torch=True, rules=[paper_profile_needs_data], data_check=check_data)
+], uses_torch=True, rules=[paper_profile_needs_data, seeded_bits_are_run], data_check=check_data)
 
 RECORDS = [
     record_key("pams.psnr.fp", "dB", "Y-channel PSNR of the full-precision teacher, mean over the test images"),
     record_key("pams.ssim.fp", "SSIM", "Y-channel SSIM of the full-precision teacher, mean over the test images"),
     record_key("pams.psnr.bicubic", "dB", "Y-channel PSNR of bicubic upscaling, mean over the test images"),
+    record_key("pams.psnr.<arm>.<bits>.mean", "dB", "Y-channel PSNR of one arm at one bit-width of SEEDED_BITS, "
+               "mean over the SEEDS fine-tuning seeds"),
+    record_key("pams.psnr.<arm>.<bits>.std", "dB", "its sample standard deviation over the seeds (None with one "
+               "seed)"),
     record_key("pams.psnr.<arm>.<bits>", "dB", "Y-channel PSNR of one quantized arm at one bit-width "
                "(arm: ptq_minmax, qat_minmax, pact, pams, pams_skt)"),
     record_key("pams.ssim.<arm>.<bits>", "SSIM", "Y-channel SSIM of one quantized arm at one bit-width"),

@@ -14,7 +14,9 @@ from typing import NamedTuple
 import numpy as np
 
 from nbsupport.plotting import explorer_panel
+from nbsupport import verdicts
 from nbsupport.records import Claim
+from nbsupport.verdicts import Decision
 from nbsupport.walkthroughs.pams_super_resolution.experiment import (ActivationRange, ArmsRun, Compression,
                                                                      ExplorerState, Teacher)
 
@@ -43,12 +45,27 @@ PAPER = {
 }
 PAPER_COMPRESSION_8BIT = PaperNumber("2.42", ABSTRACT)
 
-# Margins of the claims: wider than the seed-to-seed spread of the miniature (differences of a few
-# hundredths of a dB between learned-range arms change with SEED; rerun with -p SEED 1 to see it).
-MARGIN_8BIT_DB = 0.1
-MARGIN_LEARNED_OVER_PTQ_DB = 0.5
-MARGIN_SKT_DB = 0.05
+# Thresholds of the claims. The paper's claims are orderings ("beats", "improves": threshold 0);
+# the teacher's 1 dB, the 8-bit 0.1 dB and the 0.05 dB of "does not hurt" are the bars this
+# collection set when notebook 04 was specified (the paper's own numbers: 8-bit PAMS-EDSR 0.029 dB
+# above full precision on Set5, abstract; its EDSR-baseline x4 several dB above bicubic).
 MARGIN_TEACHER_DB = 1.0
+MARGIN_8BIT_DB = 0.1
+MARGIN_SKT_DB = 0.05
+#: The bit-widths of the paper's results table (and of the official README's): claims about arms are
+#: made there; 2 bits is shown, not claimed.
+PAPER_BITS = (8, 4)
+#: A decision made on one seed (a bit-width not in SEEDED_BITS) takes as its interval the single
+#: difference +- twice the standard deviation over seeds of the same difference at a seeded
+#: bit-width of this run (the largest, if several). Without one (the teacher, which is trained once;
+#: a run with SEEDS = 1) it takes +- ONE_PAIR_RESOLUTION_DB: twice the largest such standard deviation
+#: measured over three seeds at 8 and 4 bits in the default profile at SEED 0 (0.06 dB, PAMS - PACT;
+#: every other pair of arms 0.02 dB or less); it also exceeds twice the largest change of the
+#: teacher's gain over bicubic seen when the teacher was retrained with TEACHER_LR 2e-3 or 4e-3
+#: instead of 1e-3 (0.01 and 0.05 dB, earlier runs of this notebook); the teachers of SEED 0 and
+#: SEED 1 both gain 0.861 dB.
+ONE_PAIR_RESOLUTION_DB = 0.12
+SPREAD_FACTOR = 2.0
 
 
 # ----------------------------------------------------------------------------- tables
@@ -114,6 +131,115 @@ def alpha_moves(arms: ArmsRun, bits: int) -> dict[str, float]:
     """Mean |change of alpha| over the fine-tuning (0..255 units), per learned-range arm."""
     return {r.arm: float(np.mean([abs(r.alphas[-1][k] - r.alphas[0][k]) for k in r.alphas[0]]))
             for r in arms.results if r.bits == bits and r.arm in ("pact", "pams", "pams_skt")}
+
+
+def relative_alpha_moves(arms: ArmsRun, bits: int) -> dict[str, float]:
+    """Mean |alpha_end / alpha_start - 1| over the quantizers, per learned-range arm (SEED's run)."""
+    return {r.arm: float(np.mean([abs(r.alphas[-1][k] / r.alphas[0][k] - 1) for k in r.alphas[0]]))
+            for r in arms.results if r.bits == bits and r.arm in ("pact", "pams", "pams_skt") and r.alphas[0]}
+
+
+def seed_stats(arms: ArmsRun) -> dict[tuple[str, int], tuple[float, float | None]]:
+    """(arm, bits) -> (mean, sample std or None with one seed) over the fine-tuning seeds, for the
+    seeded bit-widths."""
+    out = {}
+    for bits in arms.seeded_bits:
+        for arm in dict.fromkeys(r.arm for r in arms.results):
+            values = np.asarray(arms.psnr_seeds(arm, bits))
+            if len(values):
+                out[(arm, bits)] = (float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else None)
+    return out
+
+
+def seeds_table(arms: ArmsRun):
+    """PSNR per fine-tuning seed, mean and standard deviation, per arm at each seeded bit-width, and
+    each arm's mean paired difference to PAMS (a pair: the same seed's calibration and patches)."""
+    import pandas as pd
+
+    rows = []
+    for bits in arms.seeded_bits:
+        pams = np.asarray(arms.psnr_seeds("pams", bits))
+        for arm in dict.fromkeys(r.arm for r in arms.results):
+            values = np.asarray(arms.psnr_seeds(arm, bits))
+            if not len(values):
+                continue
+            row = {"arm": ARM_LABELS[arm], "bits": bits}
+            row.update({f"seed {s}": v for s, v in zip(arms.seeds, values)})
+            row.update({"mean": values.mean(), "std": values.std(ddof=1) if len(values) > 1 else float("nan"),
+                        "mean - PAMS": (values - pams).mean() if len(pams) == len(values) else float("nan")})
+            rows.append(row)
+    return pd.DataFrame(rows).set_index(["bits", "arm"]).round(3) if rows else pd.DataFrame()
+
+
+def _mean(arms: ArmsRun, arm: str, bits: int) -> float | None:
+    values = arms.psnr_seeds(arm, bits)
+    return float(np.mean(values)) if values else None
+
+
+def _signed(x: float) -> str:
+    return f"{x:+.2f}"
+
+
+def reading(teacher: Teacher, arms: ArmsRun) -> str:
+    """What the results table says, written from this run's numbers (PSNR means over the seeds at a
+    seeded bit-width, else SEED's): one short paragraph per bit-width and a closing ranking."""
+    fp, bic, floor = teacher.fp.psnr, teacher.bicubic.psnr, teacher.floor.psnr
+    names = list(dict.fromkeys(r.arm for r in arms.results))
+    label = lambda a: ARM_LABELS[a]  # noqa: E731
+    parts = []
+    for bits in arms.bits:
+        means = {a: m for a in names if (m := _mean(arms, a, bits)) is not None}
+        if not means:
+            continue
+        seeded = (f"mean of {len(arms.seeds)} fine-tuning seeds" if bits in arms.seeded_bits else "seed "
+                  f"{arms.seeds[0] if arms.seeds else 0}")
+        ranked = sorted(means, key=means.get, reverse=True)
+        gaps = ", ".join(f"{label(a)} {_signed(means[a] - fp)}" for a in ranked)
+        text = f"**{bits} bits** ({seeded}), PSNR relative to full precision in dB: {gaps}."
+        if "ptq_minmax" in means:
+            ptq = means["ptq_minmax"]
+            text += (f" Static min-max PTQ is {abs(ptq - bic):.2f} dB {'below' if ptq < bic else 'above'} bicubic "
+                     f"({bic:.2f} dB).")
+            trained = [a for a in means if a != "ptq_minmax"]
+            if trained and fp - ptq > 0.05:
+                worst, best = min(trained, key=means.get), max(trained, key=means.get)
+                text += (f" Fine-tuning recovers between {means[worst] - ptq:.2f} dB ({label(worst)}) and "
+                         f"{means[best] - ptq:.2f} dB ({label(best)}) of the {fp - ptq:.2f} dB PTQ loses.")
+        if "pams" in means and "pams_skt" in means:
+            text += f" SKT changes PAMS by {means['pams_skt'] - means['pams']:+.3f} dB."
+        if bits == min(arms.bits) and bits != max(arms.bits):
+            above = [a for a in means if means[a] > floor]
+            text += (f" The no-body floor (full-precision head, upsampler and global skip, no trunk) reaches "
+                     f"{floor:.2f} dB: {len(above)} of {len(means)} {bits}-bit arms do better than dropping the "
+                     f"quantized trunk altogether.")
+        parts.append(text)
+    shown = arms.shown_bits
+    moves = relative_alpha_moves(arms, shown)
+    if moves:
+        parts.append(f"During the fine-tuning at {shown} bits the clips moved by "
+                     + ", ".join(f"{100 * m:.1f} % ({label(a)})" for a, m in moves.items())
+                     + " of their starting value on average (the figures below).")
+    return "\n\n".join(parts)
+
+
+def teacher_reading(teacher: Teacher, recipe) -> str:
+    """What the teacher's gain over bicubic means for the quantized arms, from the numbers."""
+    gain = teacher.fp.psnr - teacher.bicubic.psnr
+    floor = teacher.floor.psnr - teacher.bicubic.psnr
+    met = gain >= MARGIN_TEACHER_DB
+    text = (f"The teacher gains {gain:.2f} dB over bicubic, {'above' if met else 'below'} the "
+            f"{MARGIN_TEACHER_DB:g} dB this collection asks of a usable teacher (the claim "
+            f"`teacher_beats_bicubic` below). ")
+    if not met:
+        text += (f"A {recipe.n_resblocks}-block, {recipe.n_feats}-channel EDSR trained {recipe.teacher_steps} steps on "
+                 f"five photos learns only this much beyond bicubic on the test crops, so every quantized arm "
+                 f"below lives in a window of {gain:.2f} dB between bicubic and full precision, and the trunk that "
+                 f"PAMS quantizes adds only {teacher.fp.psnr - teacher.floor.psnr:.2f} dB over the no-body floor "
+                 f"({_signed(floor)} dB from bicubic). ")
+    text += ("The claims about arms compare them with each other on this one teacher, so they keep their meaning; "
+             "the size of any difference is this miniature's, not the paper's EDSR-baseline x4, which has several "
+             "dB of room above bicubic.")
+    return text
 
 
 def block_clips(arms: ArmsRun, block: int, bits: int) -> dict[str, dict[str, float]]:
@@ -312,31 +438,121 @@ def paper_vs_ours(teacher: Teacher, arms: ArmsRun, comp: Compression, scale: int
 
 # ----------------------------------------------------------------------------- claims
 
+def one_pair_resolution(spread: float | None) -> float:
+    """The half-width of a single pair's interval: ``SPREAD_FACTOR`` times the standard deviation
+    over seeds of the same difference at a seeded bit-width, else ``ONE_PAIR_RESOLUTION_DB``."""
+    return ONE_PAIR_RESOLUTION_DB if spread is None or not np.isfinite(spread) else SPREAD_FACTOR * spread
+
+
+def decide_difference(a, b, margin: float = 0.0, *, better: str = "higher", what: str = "a - b",
+                      spread: float | None = None) -> Decision:
+    """Mean paired PSNR difference ``a - b`` (dB) over fine-tuning seeds (lists in seed order, or one
+    value each) against ``margin``: a t interval over seeds, or with one seed the single difference
+    +- :func:`one_pair_resolution` of ``spread`` (the same difference's standard deviation over seeds
+    at another bit-width, None when unknown)."""
+    a, b = np.atleast_1d(np.asarray(a, float)), np.atleast_1d(np.asarray(b, float))
+    if len(b) == 1 and len(a) > 1:                    # a reference without seeds (the teacher)
+        b = np.repeat(b, len(a))
+    if len(a) == 1 and len(b) > 1:
+        a = np.repeat(a, len(b))
+    if len(a) != len(b) or len(a) == 0:
+        raise ValueError(f"paired PSNR lists of equal length >= 1 are needed, got {len(a)} and {len(b)}")
+    resolution = 0.0 if len(a) > 1 else one_pair_resolution(spread)
+    return verdicts.paired(a, b, margin, better=better, resolution=resolution, unit="dB", what=what)
+
+
+def decide_teacher_beats_bicubic(fp: float, bicubic: float) -> Decision:
+    """The teacher's gain over bicubic against ``MARGIN_TEACHER_DB`` (one teacher: one pair)."""
+    return decide_difference(fp, bicubic, MARGIN_TEACHER_DB, what="teacher - bicubic")
+
+
+def decide_8bit_near_fp(pams8, fp: float, spread: float | None = None) -> Decision:
+    """Full precision minus 8-bit PAMS below ``MARGIN_8BIT_DB``."""
+    return decide_difference(fp, pams8, MARGIN_8BIT_DB, better="lower", what="FP - PAMS 8-bit", spread=spread)
+
+
+def decide_learned_range_beats_minmax(pams, pams_skt, qat_minmax, bits: int = 4) -> Decision:
+    """PAMS and PAMS + SKT each above QAT min-max (same teacher, same fine-tuning steps and seeds)."""
+    return verdicts.all_of(decide_difference(pams, qat_minmax, what=f"PAMS - QAT min-max ({bits}-bit)"),
+                           decide_difference(pams_skt, qat_minmax, what=f"PAMS+SKT - QAT min-max ({bits}-bit)"))
+
+
+def decide_pams_beats_pact(pams, pact, bits: int, spread: float | None = None) -> Decision:
+    return decide_difference(pams, pact, what=f"PAMS - PACT ({bits}-bit)", spread=spread)
+
+
+def decide_skt_improves(pams_skt, pams, bits: int = 4) -> Decision:
+    return decide_difference(pams_skt, pams, what=f"PAMS+SKT - PAMS ({bits}-bit)")
+
+
+def decide_skt_does_not_hurt(by_bits: dict) -> Decision:
+    """PAMS + SKT no more than ``MARGIN_SKT_DB`` below PAMS at every bit-width (``by_bits``: bits ->
+    (PAMS+SKT values, PAMS values))."""
+    return verdicts.all_of(*(decide_difference(skt, pams, -MARGIN_SKT_DB, what=f"PAMS+SKT - PAMS ({b}-bit)")
+                             for b, (skt, pams) in by_bits.items()))
+
+
+def spread_over_seeds(arms: ArmsRun, a: str, b: str, fp: float | None = None) -> float | None:
+    """The largest standard deviation over seeds of the paired difference ``a - b`` at the seeded
+    bit-widths (``"fp"`` stands for the teacher's PSNR ``fp``); None without seeds."""
+    values = lambda arm, bits: (np.full(len(arms.seeds), fp) if arm == "fp"  # noqa: E731
+                                else np.asarray(arms.psnr_seeds(arm, bits)))
+    spreads = [float(np.std(values(a, bits) - values(b, bits), ddof=1)) for bits in arms.seeded_bits
+               if len(values(a, bits)) == len(values(b, bits)) > 1]
+    return max(spreads) if spreads else None
+
+
+def _seeds_text(n: int, spread: float | None = None) -> str:
+    if n > 1:
+        return f"over {n} fine-tuning seeds"
+    if spread is None:
+        return f"one seed, interval +-{ONE_PAIR_RESOLUTION_DB:g} dB (no seeded bit-width to measure the spread)"
+    return (f"one seed, interval +-{SPREAD_FACTOR:g} x {spread:.3f} dB (the same difference's standard deviation "
+            f"over seeds at a seeded bit-width)")
+
+
 def evaluate_claims(teacher: Teacher, arms: ArmsRun) -> list[Claim]:
-    """The claims of the issue, decided by this run's numbers with the margins above. Orderings that
-    change with the seed at this scale (PAMS against PACT, which depends mostly on PACT's initial
-    clip) are shown in the tables, not claimed."""
+    """The paper's claims that this run measures, and the bars this collection set, each decided by
+    :mod:`nbsupport.verdicts` from the run's PSNRs (paired over the fine-tuning seeds where the
+    bit-width was run with several, else one pair with ``ONE_PAIR_RESOLUTION_DB``). Claims about
+    arms that were not run are left out."""
     fp, bicubic = teacher.fp, teacher.bicubic
-    out = [Claim("teacher_beats_bicubic", "The full-precision teacher beats bicubic by at least 1 dB",
-                 bool(fp.psnr - bicubic.psnr >= MARGIN_TEACHER_DB),
-                 f"FP {fp.psnr:.3f} dB vs bicubic {bicubic.psnr:.3f} dB")]
-    pams8 = arms.psnr("pams", 8)
-    if pams8 is not None:
-        out.append(Claim("pams_8bit_near_fp", "8-bit PAMS is within 0.1 dB of full precision",
-                         bool(fp.psnr - pams8 <= MARGIN_8BIT_DB), f"PAMS 8-bit {pams8:.3f} dB, FP {fp.psnr:.3f} dB"))
-    ptq4 = arms.psnr("ptq_minmax", 4)
-    learned = [a for a in ("pams", "pams_skt") if arms.psnr(a, 4) is not None]
-    if ptq4 is not None and learned:
-        margins = {a: arms.psnr(a, 4) - ptq4 for a in learned}
-        out.append(Claim("learned_range_beats_static_4bit",
-                         "At 4 bits a learned range (PAMS, PAMS+SKT) beats static min-max PTQ by at least 0.5 dB",
-                         bool(all(m >= MARGIN_LEARNED_OVER_PTQ_DB for m in margins.values())),
-                         "; ".join(f"{a} +{m:.2f} dB" for a, m in margins.items()) + f" over PTQ {ptq4:.3f} dB"))
-    pairs = [(b, arms.psnr("pams", b), arms.psnr("pams_skt", b)) for b in arms.bits
-             if arms.psnr("pams", b) and arms.psnr("pams_skt", b)]
-    if pairs:
+    seeds = lambda arm, bits: arms.psnr_seeds(arm, bits)  # noqa: E731
+    out = [Claim("teacher_beats_bicubic",
+                 f"The full-precision teacher beats bicubic by at least {MARGIN_TEACHER_DB:g} dB (this collection's "
+                 "bar for a usable teacher, not a number of the paper)",
+                 decide_teacher_beats_bicubic(fp.psnr, bicubic.psnr).explained(
+                     f"FP {fp.psnr:.3f} dB, bicubic {bicubic.psnr:.3f} dB"))]
+    if seeds("pams", 8):
+        spread = spread_over_seeds(arms, "fp", "pams", fp.psnr)
+        out.append(Claim("pams_8bit_near_fp", f"8-bit PAMS is within {MARGIN_8BIT_DB:g} dB of full precision",
+                         decide_8bit_near_fp(seeds("pams", 8), fp.psnr, spread)
+                         .explained(_seeds_text(len(seeds("pams", 8)), spread))))
+    b = 4
+    if seeds("pams", b) and seeds("pams_skt", b) and seeds("qat_minmax", b):
+        out.append(Claim("learned_range_beats_minmax_4bit",
+                         "At 4 bits a learned range (PAMS, PAMS+SKT) beats min-max ranges fine-tuned for the same "
+                         "steps (QAT min-max)",
+                         decide_learned_range_beats_minmax(seeds("pams", b), seeds("pams_skt", b),
+                                                           seeds("qat_minmax", b), b)
+                         .explained(_seeds_text(len(seeds("pams", b))))))
+    for b in PAPER_BITS:
+        if seeds("pams", b) and seeds("pact", b):
+            spread = spread_over_seeds(arms, "pams", "pact")
+            out.append(Claim(f"pams_beats_pact_{b}bit", f"At {b} bits PAMS beats PACT (same teacher, same steps)",
+                             decide_pams_beats_pact(seeds("pams", b), seeds("pact", b), b, spread)
+                             .explained(_seeds_text(len(seeds("pams", b)), spread))))
+    b = 4
+    if seeds("pams", b) and seeds("pams_skt", b):
+        out.append(Claim("skt_improves_pams_4bit", "At 4 bits SKT improves PAMS (PAMS+SKT above PAMS)",
+                         decide_skt_improves(seeds("pams_skt", b), seeds("pams", b), b)
+                         .explained(_seeds_text(len(seeds("pams", b))))))
+    where = arms.seeded_bits or arms.bits           # one pair each when no bit-width has seeds
+    both = {b: (seeds("pams_skt", b), seeds("pams", b)) for b in where if seeds("pams", b) and seeds("pams_skt", b)}
+    if both:
+        over = "run over several seeds" if arms.seeded_bits else "run"
         out.append(Claim("skt_does_not_hurt",
-                         "SKT does not hurt PAMS (PAMS+SKT within 0.05 dB of PAMS or better, every bit-width)",
-                         bool(all(s >= p - MARGIN_SKT_DB for _, p, s in pairs)),
-                         ", ".join(f"{b}-bit {s:.3f} vs {p:.3f} dB" for b, p, s in pairs)))
+                         f"SKT does not hurt PAMS: PAMS+SKT at most {MARGIN_SKT_DB:g} dB below PAMS at every "
+                         f"bit-width {over} ({', '.join(map(str, both))})",
+                         decide_skt_does_not_hurt(both)))
     return out

@@ -268,10 +268,36 @@ def closure_tests(events, model: glasma.Model, q_t, phi, n_groups: int, n_events
 
 
 # ---- 6. against PHENIX ----------------------------------------------------------------------------
+#: Inverse slope of the null model's thermal-like exponential: PHENIX's fit to the 20-40 % excess
+#: over the N_coll-scaled p+p yield, "about 240 MeV/c in the pT range 0.6-2.0 GeV/c", independent of
+#: centrality within uncertainties (PPG162, PRC 91, 064904, abstract).
+THERMAL_SLOPE_GEV = 0.24
+FULL_RANGE = Q_T_RANGE            # GeV/c: "full measured range" = every PHENIX point where the glasma is computed
+
+
+def thermal_shape(pt) -> np.ndarray:
+    """The null model's excess before its fitted normalisation: exp(-p_T / T_eff), T_eff = 240 MeV/c."""
+    return np.exp(-np.asarray(pt, float) / THERMAL_SLOPE_GEV)
+
+
+def _fits(data_y, err, predictions: dict, fitted: dict, sel) -> dict:
+    """{model name: Fit} of each prediction over the points ``sel``."""
+    from nbsupport.verdicts import Fit
+
+    return {name: Fit(name, chi2(data_y[sel], err[sel], pred[sel]), int(sel.sum()), fitted[name])
+            for name, pred in predictions.items()}
+
+
 @dataclass(frozen=True, eq=False)
 class Comparison:
-    """C_gamma fitted in ``window`` on the PPG162 points, chi-squares of the spectrum over the points
-    in CHI2_RANGE and of the v2 prediction over the PPG126 points in V2_RANGE."""
+    """C_gamma fitted in ``window`` on the PPG162 points, and the null model's normalisation A fitted
+    in the same window (prompt + A exp(-p_T / 240 MeV/c): one fitted parameter each); chi-squares of
+    the spectrum over the points in CHI2_RANGE and of the v2 prediction over the PPG126 points in
+    V2_RANGE (the old scores against the baseline alone), and in ``spectrum_fits`` / ``v2_fits`` the
+    :class:`~nbsupport.verdicts.Fit` of glasma, null and baseline alone per range (``window``, ``1-4.5``
+    for the spectrum, ``full``). The null's excess carries the glasma's own v2{EP} at each q_T, so for
+    v2 the two models differ only in the spectral shape of their excess; no parameter of either is
+    fitted to v2."""
 
     c: float
     c_err: float
@@ -285,33 +311,67 @@ class Comparison:
     v2_pred: np.ndarray
     chi2_v2_baseline: float
     chi2_v2_with_glasma: float
+    null_a: float = float("nan")
+    null_a_err: float = float("nan")
+    v2_null: np.ndarray | None = None
+    spectrum_fits: dict = dataclasses.field(default_factory=dict)   # range -> {"glasma"|"null"|"baseline": Fit}
+    v2_fits: dict = dataclasses.field(default_factory=dict)
+    ranges: dict = dataclasses.field(default_factory=dict)          # (kind, range) -> (lo, hi) of the points used
+
+    def out_of_window_share(self, averages: EventAverages, q_t, data: PhenixData, chi2_range=CHI2_RANGE):
+        """(p_T, glasma / prompt) at the PPG162 points in ``chi2_range`` outside the fit window."""
+        pt = data.spectrum["pt_gev"]
+        sel = (pt >= chi2_range[0]) & (pt <= chi2_range[1]) & ((pt < self.window[0]) | (pt > self.window[1]))
+        pred = predict(averages, q_t, self.c, pt[sel], data.baseline)
+        return pt[sel], pred.glasma / pred.baseline
 
 
 def compare_with_phenix(averages: EventAverages, q_t, data: PhenixData, window, chi2_range=CHI2_RANGE,
                         v2_range=V2_RANGE, c: float | None = None) -> Comparison:
-    """Fit C_gamma in ``window``, then chi-squares of baseline alone and baseline plus glasma over the
-    spectrum points in ``chi2_range``, and of the v2 prediction over the v2 points in ``v2_range``.
-    With ``c`` given, that normalisation is kept (no fit; ``c_err`` 0)."""
+    """Fit C_gamma and the null's normalisation in ``window``; then chi-squares of baseline alone,
+    baseline plus glasma and the null over the spectrum points in the window, ``chi2_range`` and the
+    full measured range, and of the v2 predictions over the v2 points in ``v2_range`` and the full
+    range. With ``c`` given, that normalisation is kept (no fit; ``c_err`` 0)."""
     spectrum, v2_data = data.spectrum, data.v2
     pt, y, err = spectrum["pt_gev"], spectrum["yield"], spectrum["error"]
     gl = interpolate_yield(q_t, averages.yield_total, pt)
     base = data.baseline(pt)
+    th = thermal_shape(pt)
     in_window = (pt >= window[0]) & (pt <= window[1])
     if c is None:
         c, c_err = fit_normalisation(y[in_window], err[in_window], base[in_window], gl[in_window])
     else:
         c, c_err = float(c), 0.0
+    a, a_err = fit_normalisation(y[in_window], err[in_window], base[in_window], th[in_window])
     used = (pt >= chi2_range[0]) & (pt <= chi2_range[1])
-    vpt = v2_data["pt_gev"]
+    full = (pt >= FULL_RANGE[0]) & (pt <= FULL_RANGE[1])
+    vpt, v2, verr = v2_data["pt_gev"], v2_data["v2"], v2_data["error"]
     vsel = (vpt >= v2_range[0]) & (vpt <= v2_range[1])
+    vfull = (vpt >= FULL_RANGE[0]) & (vpt <= FULL_RANGE[1])
     v2_tot = predict(averages, q_t, c, vpt, data.baseline).v2
+    base_v, th_v = data.baseline(vpt), a * thermal_shape(vpt)
+    v2_gl = np.nan_to_num(np.interp(vpt, q_t, averages.v2_ep))
+    v2_null = np.where(th_v + base_v > 0, v2_gl * th_v / (th_v + base_v), 0.0)
+    spectra = {"glasma": base + c * gl, "null": base + a * th, "baseline": base}
+    fitted = {"glasma": 1, "null": 1, "baseline": 0}
+    v2s = {"glasma": v2_tot, "null": v2_null, "baseline": np.zeros_like(vpt)}
+    v2_fitted = dict.fromkeys(v2s, 0)
+    span = lambda x, sel: (float(x[sel].min()), float(x[sel].max())) if sel.any() else (float("nan"),) * 2  # noqa: E731
+    ranges = {("spectrum", "window"): span(pt, in_window), ("spectrum", "1-4.5"): span(pt, used),
+              ("spectrum", "full"): span(pt, full), ("v2", "window"): span(vpt, vsel), ("v2", "full"): span(vpt, vfull)}
     return Comparison(c=c, c_err=c_err, window=tuple(window), points=int(used.sum()),
                       window_points=int(in_window.sum()),
                       chi2_baseline=chi2(y[used], err[used], base[used]),
                       chi2_with_glasma=chi2(y[used], err[used], base[used] + c * gl[used]),
                       v2_points=int(vsel.sum()), v2_pt=vpt, v2_pred=v2_tot,
-                      chi2_v2_baseline=chi2(v2_data["v2"][vsel], v2_data["error"][vsel], np.zeros(vsel.sum())),
-                      chi2_v2_with_glasma=chi2(v2_data["v2"][vsel], v2_data["error"][vsel], v2_tot[vsel]))
+                      chi2_v2_baseline=chi2(v2[vsel], verr[vsel], np.zeros(vsel.sum())),
+                      chi2_v2_with_glasma=chi2(v2[vsel], verr[vsel], v2_tot[vsel]),
+                      null_a=a, null_a_err=a_err, v2_null=v2_null,
+                      spectrum_fits={name: _fits(y, err, spectra, fitted, sel)
+                                     for name, sel in (("window", in_window), ("1-4.5", used), ("full", full))},
+                      v2_fits={name: _fits(v2, verr, v2s, v2_fitted, sel) for name, sel in (("window", vsel),
+                                                                                            ("full", vfull))},
+                      ranges=ranges)
 
 
 # ---- 7. sensitivity -------------------------------------------------------------------------------

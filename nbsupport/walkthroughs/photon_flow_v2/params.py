@@ -87,7 +87,8 @@ RECORDS = [
     record_key("photon.vacuum_over_medium_yield", "ratio", "median over q_T of the glasma yield in the vacuum "
                "field over that in the medium-held field (eB0 = 1 m_pi^2)"),
     record_key("photon.events", "events", "events of the main run"),
-    record_key("photon.events_per_second", "events/s", "main-run events per wall second (a timing)"),
+    record_key("photon.events_per_second", "events/s", "main-run events per wall second (a timing)",
+               timing=True),
     record_key("photon.glasma_v2_ep_1to3", "", "glasma-photon v2{EP}, mean over the emitting q_T in 1-3 GeV/c"),
     record_key("photon.glasma_v2_sp_1to3", "", "glasma-photon v2{SP}, mean over the emitting q_T in 1-3 GeV/c"),
     record_key("photon.v2_glasma_2gev", "", "glasma-photon v2{EP} of the main run interpolated at q_T = 2 GeV/c"),
@@ -108,4 +109,15 @@ RECORDS = [
     record_key("photon.chi2_with_glasma", "", "chi-square of baseline + fitted glasma over the same points"),
     record_key("photon.chi2_v2_baseline", "", "chi-square of v2 = 0 against PPG126 RXN v2, 2-4 GeV/c"),
     record_key("photon.chi2_v2_with_glasma", "", "chi-square of the predicted total v2 over the same points"),
+    record_key("photon.c_gamma", "", "fitted glasma normalisation C_gamma (4 significant digits; = photon.c)"),
+    record_key("photon.chi2_ndf.spectrum.glasma", "", "chi-square per degree of freedom of prompt + fitted glasma "
+               "against the PPG162 spectrum over its full measured range (0.5-4.25 GeV/c)"),
+    record_key("photon.chi2_ndf.spectrum.null", "", "the same for the null model: prompt + A exp(-p_T / 240 MeV/c), "
+               "A fitted in FIT_WINDOW"),
+    record_key("photon.chi2_ndf.v2.glasma", "", "chi-square per degree of freedom of the predicted total v2 against "
+               "PPG126 RXN v2 at every point within the computed q_T (1.2-4.3 GeV/c)"),
+    record_key("photon.chi2_ndf.v2.null", "", "the same for the null model's v2 (the glasma's v2{EP} carried by its "
+               "exponential excess)"),
+    record_key("photon.cos2_field_plane", "", "field-plane alignment <cos 2(psi_B - pi/2 - Psi_2)>: glasma v2{EP} "
+               "at 1-3 GeV/c over V2_INT (multiplicity weighted)"),
 ]
