@@ -89,7 +89,7 @@ PARAMS = Params("01_modcap_ptq", [
     knob("W_BITS", int, "weight bits; the first and last layers stay at 8", value=2, low=2, high=8, unit="bits"),
     knob("A_BITS", int, "activation bits; the network input and the last layer's input stay at 8", value=4,
          low=2, high=8, unit="bits"),
-    knob("MODELS", list, "which nets: resnet, mbv2_x1, mbv2_x0.5", smoke=["mbv2_x1", "mbv2_x0.5"],
+    knob("MODELS", list, "which nets: resnet, mbv2_x1, mbv2_x0.5", smoke=["mbv2_x0.5"],
          default=["mbv2_x1", "mbv2_x0.5"], paper=["resnet", "mbv2_x1", "mbv2_x0.5"], item=str, choices=MODEL_NAMES),
     knob("METHODS", list, "PTQ methods run on the smallest net (the others run rtn, brecq and mrecg_loss only)",
          smoke=["rtn", "brecq", "mrecg_loss", "random_k"], default=list(METHODS), paper=list(METHODS), item=str,
